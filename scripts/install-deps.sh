@@ -36,11 +36,28 @@ else
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -q
-# The Debian postgresql package would create and start a system-wide cluster;
-# Controlroom runs its own private clusters, so skip that.
-if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
-  "${sudo[@]}" mkdir -p /etc/postgresql-common/createcluster.d
-  echo "create_main_cluster = false" | "${sudo[@]}" tee /etc/postgresql-common/createcluster.d/controlroom.conf >/dev/null
+
+# Installing postgresql-15 on Debian would create (and, where services run, start)
+# a system-wide "main" cluster. Controlroom runs its own private clusters
+# (scripts/lib/pg.sh), so switch that off before apt runs. postgresql-common's
+# createcluster.conf includes every file in createcluster.d, and the package's
+# postinst asks `pg_conftool createcluster.conf show create_main_cluster`, which
+# follows that include; the drop-in also works when postgresql-common is not
+# installed yet, because its createcluster.conf is only written at install time.
+ccdir=/etc/postgresql-common/createcluster.d
+ccfile=$ccdir/controlroom.conf
+ccline='create_main_cluster = false'
+if [ "$(cat "$ccfile" 2>/dev/null)" != "$ccline" ]; then
+  "${sudo[@]}" mkdir -p "$ccdir"
+  printf '%s\n' "$ccline" | "${sudo[@]}" tee "$ccfile" >/dev/null
 fi
-"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+# A locally edited createcluster.conf may lack the include: then say it there.
+cc=/etc/postgresql-common/createcluster.conf
+if [ -f "$cc" ] && command -v pg_conftool >/dev/null 2>&1 &&
+  [ "$(pg_conftool "$cc" show -bs create_main_cluster 2>/dev/null || true)" != off ]; then
+  printf '\n# Added by Controlroom scripts/install-deps.sh: no system-wide cluster.\n%s\n' "$ccline" |
+    "${sudo[@]}" tee -a "$cc" >/dev/null
+fi
+
+"${sudo[@]}" apt-get update -q -o Acquire::Retries=3
+"${sudo[@]}" apt-get install -y -q -o Acquire::Retries=3 --no-install-recommends "${missing[@]}"
