@@ -1,0 +1,115 @@
+#include "app/server.hpp"
+
+#include <chrono>
+#include <thread>
+
+#include "control/services.hpp"
+#include "http/api_router.hpp"
+#include "metrics/server_metrics.hpp"
+#include "net/listener.hpp"
+#include "net/worker_pool.hpp"
+#include "net/ws_connection.hpp"
+#include "session/room_directory.hpp"
+#include "store/db_pool.hpp"
+#include "store/statements.hpp"
+#include "util/log.hpp"
+
+namespace controlroom::server {
+namespace {
+// How long stop() waits for clients to acknowledge the close frame.
+constexpr auto close_grace = std::chrono::seconds(2);
+
+std::size_t worker_count(const config& cfg) {
+  if (cfg.workers != 0) {
+    return cfg.workers;
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+}  // namespace
+
+struct server::impl {
+  explicit impl(config c)
+      : cfg(std::move(c)),
+        metrics(registry),
+        db(cfg.database_url, cfg.db_pool_size, cfg.db_queue_limit, &prepare_statements, &metrics),
+        workers(worker_count(cfg)),
+        rooms(workers, &metrics),
+        svc{cfg, db, rooms, metrics},
+        api(db, metrics),
+        net{svc, api, metrics, cfg, {}},
+        accept(workers, net) {
+    net.open.resize(workers.size());
+    registry.add_gauge_callback("controlroom_db_queue_depth", "Database jobs waiting for a thread",
+                                [this] { return static_cast<double>(db.queue_depth()); });
+    registry.add_gauge_callback("controlroom_db_pool_busy", "Database threads running a job",
+                                [this] { return static_cast<double>(db.busy_threads()); });
+    registry.add_gauge_callback("controlroom_db_pool_size", "Database threads",
+                                [this] { return static_cast<double>(cfg.db_pool_size); });
+    registry.add_gauge_callback("controlroom_workers", "Network worker threads",
+                                [this] { return static_cast<double>(workers.size()); });
+  }
+
+  config cfg;
+  metrics_registry registry;
+  server_metrics metrics;
+  db_pool db;
+  worker_pool workers;
+  room_directory rooms;
+  services svc;
+  api_router api;
+  net_context net;
+  listener accept;
+  std::uint16_t port = 0;
+  bool running = false;
+};
+
+server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {}
+
+server::~server() {
+  stop();
+}
+
+void server::start() {
+  set_log_level(impl_->cfg.log_level);
+  impl_->port = impl_->accept.start(impl_->cfg.listen_address, impl_->cfg.port);
+  impl_->workers.start();
+  impl_->running = true;
+  log(log_level::info, "server", "listening on ", impl_->cfg.listen_address, ":", impl_->port,
+      " with ", impl_->workers.size(), " workers");
+}
+
+std::uint16_t server::port() const {
+  return impl_->port;
+}
+
+metrics_registry& server::metrics() {
+  return impl_->registry;
+}
+
+void server::stop() {
+  auto& s = *impl_;
+  if (!s.running) {
+    return;
+  }
+  s.running = false;
+  s.api.set_draining(true);
+  s.accept.stop();
+  for (std::size_t i = 0; i < s.workers.size(); ++i) {
+    s.workers.post(i, [&s, i] {
+      for (auto& [raw, weak] : s.net.open[i]) {
+        if (auto conn = weak.lock()) {
+          conn->shutdown(close_reason::shutdown);
+        }
+      }
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + close_grace;
+  while (s.metrics.connections_open.value() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  s.db.stop();
+  s.workers.stop();
+  log(log_level::info, "server", "stopped");
+}
+
+}  // namespace controlroom::server

@@ -1,0 +1,44 @@
+#pragma once
+
+// controlroomd as a library: the network workers, the database pool, the
+// listener and the rooms, wired from a config. main() and the tests both run
+// this, so tests exercise the real server in-process.
+//
+// Threading: start() and stop() from one controlling thread.
+
+#include <cstdint>
+#include <memory>
+
+#include "config/config.hpp"
+
+namespace controlroom::server {
+
+class metrics_registry;
+
+class server {
+ public:
+  explicit server(config cfg);
+  ~server();  // stop()s if still running
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Starts the database pool, the workers and the listener. Throws
+  /// std::runtime_error when the port cannot be bound. Migrations are the
+  /// caller's business (see commands.hpp).
+  void start();
+
+  /// The bound TCP port (the real one when configured as 0).
+  std::uint16_t port() const;
+
+  /// Stops accepting, tells WebSocket clients the server is going away, lets
+  /// queued database work finish and joins every thread. Idempotent.
+  void stop();
+
+  metrics_registry& metrics();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace controlroom::server

@@ -1,0 +1,66 @@
+#pragma once
+
+// controlroomd's configuration: one plain struct, filled in layers
+// (defaults < file < environment < command-line flags) and validated once.
+// Pure: no I/O beyond reading the named file; every error is a config_error
+// whose message names the offending key and source.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace controlroom::server {
+
+struct config {
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t port = 7700;           // 0: any free port (tests)
+  unsigned workers = 0;                // network workers; 0: one per core
+  std::string database_url;            // libpq URL; required
+  unsigned db_pool_size = 2;           // database connections, one thread each
+  std::size_t db_queue_limit = 10000;  // pending database jobs before requests fail fast
+  std::size_t max_frame_bytes = 64 * 1024;
+  std::size_t max_http_body_bytes = 1024 * 1024;
+  std::chrono::milliseconds idle_timeout{30'000};
+  std::chrono::milliseconds handshake_timeout{10'000};
+  std::size_t send_queue_limit = 1024;  // queued outbound frames per connection
+  std::string log_level = "info";
+  std::string server_name = "controlroomd";
+  std::string migrations_dir;  // empty: the migrations built into the binary
+};
+
+class config_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Sets one key from its text form. Keys use underscores; dashes are accepted
+/// as synonyms (`--database-url`). `source` names where the value came from,
+/// for the error message. Throws config_error on an unknown key or bad value.
+void set_config_value(config& cfg, std::string key, const std::string& value,
+                      const std::string& source);
+
+/// Applies a `key = value` file body (`#` comments, blank lines, optional
+/// double quotes around the value).
+void apply_config_text(config& cfg, const std::string& text, const std::string& source_name);
+
+/// Applies every CONTROLROOMD_<KEY> variable of `env` (NAME=VALUE strings).
+/// An unknown CONTROLROOMD_ variable is an error, like an unknown key.
+void apply_config_env(config& cfg, const std::vector<std::string>& env);
+
+/// Checks cross-field rules (required keys, ranges). Throws config_error.
+void validate(const config& cfg);
+
+/// Key/value listing for the start-up banner; secrets in database_url masked.
+std::vector<std::pair<std::string, std::string>> describe(const config& cfg);
+
+/// All keys with a one-line description, for --help.
+std::vector<std::pair<std::string, std::string>> config_keys();
+
+/// The database URL with any password replaced by "***".
+std::string mask_password(const std::string& url);
+
+}  // namespace controlroom::server

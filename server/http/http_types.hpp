@@ -1,0 +1,33 @@
+#pragma once
+
+// HTTP requests and responses as the API handlers see them: no Beast, so
+// handlers stay cheap to compile and easy to test.
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace controlroom::server {
+
+struct http_request {
+  std::string method;  // "GET", ...
+  std::string target;  // path and query, e.g. "/metrics"
+  std::string authorization;
+  std::string body;
+};
+
+struct http_response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// Completes a request. Call exactly once, from any thread.
+using http_responder = std::function<void(http_response)>;
+
+/// A JSON error body: {"error":{"code":"...","message":"..."}}.
+http_response json_error(unsigned status, const std::string& code, const std::string& message);
+
+}  // namespace controlroom::server

@@ -1,0 +1,67 @@
+#include "metrics/server_metrics.hpp"
+
+#include "app/version.hpp"
+
+namespace controlroom::server {
+
+const char* to_string(close_reason reason) {
+  switch (reason) {
+    case close_reason::peer:
+      return "peer";
+    case close_reason::idle_timeout:
+      return "idle_timeout";
+    case close_reason::frame_too_large:
+      return "frame_too_large";
+    case close_reason::send_queue_full:
+      return "send_queue_full";
+    case close_reason::protocol_error:
+      return "protocol_error";
+    case close_reason::shutdown:
+      return "shutdown";
+    case close_reason::count_:
+      break;
+  }
+  return "unknown";
+}
+
+namespace {
+const std::vector<double> latency_bounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                            0.05,   0.1,   0.25,   0.5,   1,    2.5};
+}
+
+server_metrics::server_metrics(metrics_registry& r)
+    : registry(r),
+      connections_open(
+          r.add_gauge("controlroom_connections_open", "Open WebSocket control-plane connections")),
+      connections_accepted(
+          r.add_counter("controlroom_connections_accepted_total", "TCP connections accepted")),
+      frames_in(r.add_counter("controlroom_ws_frames_received_total",
+                              "WebSocket messages received from clients")),
+      frames_out(
+          r.add_counter("controlroom_ws_frames_sent_total", "WebSocket messages sent to clients")),
+      bytes_in(
+          r.add_counter("controlroom_ws_bytes_received_total", "WebSocket payload bytes received")),
+      bytes_out(r.add_counter("controlroom_ws_bytes_sent_total", "WebSocket payload bytes sent")),
+      malformed_frames(r.add_counter("controlroom_ws_malformed_frames_total",
+                                     "Frames that did not parse as a ClientEnvelope")),
+      error_replies(r.add_counter("controlroom_error_replies_total",
+                                  "Error replies sent on the control plane")),
+      http_requests(r.add_counter("controlroom_http_requests_total", "HTTP requests served")),
+      sessions_live(r.add_gauge("controlroom_sessions_live", "Sessions with a live room")),
+      participants(r.add_gauge("controlroom_participants", "Participants present in rooms")),
+      db_jobs(r.add_counter("controlroom_db_jobs_total", "Database jobs run")),
+      db_failures(r.add_counter("controlroom_db_failures_total",
+                                "Database jobs that found no usable connection")),
+      db_job_seconds(r.add_histogram("controlroom_db_job_seconds",
+                                     "Database job time, queueing included", latency_bounds)),
+      build_info(r.add_gauge("controlroom_build_info", "Build information; value is always 1",
+                             {{"version", version_string}})) {
+  for (std::size_t i = 0; i < connections_closed.size(); ++i) {
+    connections_closed[i] = &r.add_counter("controlroom_connections_closed_total",
+                                           "Control-plane connections closed, by reason",
+                                           {{"reason", to_string(static_cast<close_reason>(i))}});
+  }
+  build_info.set(1);
+}
+
+}  // namespace controlroom::server

@@ -1,0 +1,52 @@
+#pragma once
+
+// The series controlroomd exports, registered once at start-up. Members are
+// references into the registry, safe to update from any thread.
+
+#include <array>
+#include <string>
+
+#include "metrics/registry.hpp"
+
+namespace controlroom::server {
+
+/// Why a control-plane connection was closed by the server, for the
+/// controlroom_connections_closed_total{reason} series.
+enum class close_reason {
+  peer,          // the client closed or the socket failed
+  idle_timeout,  // no traffic (not even pongs) within idle_timeout_ms
+  frame_too_large,
+  send_queue_full,  // a slow reader: dropped, it resumes on reconnect
+  protocol_error,   // text frame, ...
+  shutdown,
+  count_
+};
+const char* to_string(close_reason reason);
+
+struct server_metrics {
+  explicit server_metrics(metrics_registry& registry);
+
+  metrics_registry& registry;
+  gauge& connections_open;
+  counter& connections_accepted;
+  std::array<counter*, static_cast<std::size_t>(close_reason::count_)> connections_closed{};
+  counter& frames_in;
+  counter& frames_out;
+  counter& bytes_in;
+  counter& bytes_out;
+  counter& malformed_frames;
+  counter& error_replies;
+  counter& http_requests;
+  gauge& sessions_live;
+  gauge& participants;
+  counter& db_jobs;
+  counter& db_failures;
+  histogram& db_job_seconds;
+  gauge& build_info;
+
+  counter& closed(close_reason reason) {
+    return *connections_closed[static_cast<std::size_t>(reason)];
+  }
+};
+
+}  // namespace controlroom::server

@@ -1,0 +1,190 @@
+#include "net/listener.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "http/api_router.hpp"
+#include "net/worker_pool.hpp"
+#include "net/ws_connection.hpp"
+#include "util/log.hpp"
+
+namespace controlroom::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr const char* control_path = "/v1/control";
+
+// Completes with the API's response on the coroutine's own executor, even
+// when the router answers from a database thread.
+template <class Token>
+auto async_route(api_router& api, http_request req, Token&& token) {
+  return asio::async_initiate<Token, void(http_response)>(
+      [&api](auto handler, http_request req) {
+        using handler_type = decltype(handler);
+        auto shared = std::make_shared<handler_type>(std::move(handler));
+        auto work = std::make_shared<asio::executor_work_guard<asio::any_io_executor>>(
+            asio::get_associated_executor(*shared));
+        api.handle(req, [shared, work](http_response response) {
+          auto executor = asio::get_associated_executor(*shared);
+          asio::post(executor, [shared, work, response = std::move(response)]() mutable {
+            (*shared)(std::move(response));
+          });
+        });
+      },
+      token, std::move(req));
+}
+
+http::response<http::string_body> to_beast(const http_response& r, unsigned version,
+                                           bool keep_alive, bool head, const std::string& server) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::server, server);
+  res.set(http::field::content_type, r.content_type);
+  res.set(http::field::cache_control, "no-store");
+  for (const auto& [name, value] : r.headers) {
+    res.set(name, value);
+  }
+  res.keep_alive(keep_alive);
+  res.body() = head ? std::string() : r.body;
+  res.prepare_payload();
+  if (head) {
+    res.content_length(r.body.size());
+  }
+  return res;
+}
+
+asio::awaitable<void> serve_http(tcp::socket socket, net_context& ctx, std::size_t worker) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(ctx.cfg.max_http_body_bytes);
+    parser.header_limit(16 * 1024);
+    stream.expires_after(ctx.cfg.handshake_timeout);
+    auto [ec, ignored] =
+        co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (ec == http::error::body_limit) {
+        auto res = to_beast(json_error(413, "too_large", "request body over the limit"), 11, false,
+                            false, ctx.cfg.server_name);
+        co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+      }
+      break;  // end of stream, timeout or garbage: nothing more to serve
+    }
+    auto req = parser.release();
+    const auto target = std::string(req.target());
+    if (beast::websocket::is_upgrade(req) && target == control_path) {
+      stream.expires_never();
+      auto conn = std::make_shared<ws_connection>(stream.release_socket(), ctx, worker);
+      conn->start(std::move(req));
+      co_return;
+    }
+    http_request api_req{std::string(req.method_string()), target,
+                         std::string(req[http::field::authorization]), std::move(req.body())};
+    http_response response;
+    if (target == control_path) {
+      response = json_error(426, "upgrade_required",
+                            "the control plane speaks WebSocket; send an Upgrade request");
+    } else {
+      response = co_await async_route(ctx.api, std::move(api_req), asio::use_awaitable);
+    }
+    auto res = to_beast(response, req.version(), req.keep_alive(), req.method() == http::verb::head,
+                        ctx.cfg.server_name);
+    auto [write_ec, written] =
+        co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+    if (write_ec || !res.keep_alive()) {
+      break;
+    }
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace
+
+struct listener::impl : std::enable_shared_from_this<impl> {
+  impl(worker_pool& w, net_context& c) : workers(w), ctx(c), acceptor(w.context(0)) {}
+
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      const auto worker = next_worker++ % workers.size();
+      auto [ec, socket] = co_await acceptor.async_accept(workers.context(worker),
+                                                         asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
+          co_return;
+        }
+        // Out of file descriptors and the like: keep accepting the others.
+        log(log_level::warn, "net", "accept failed: ", ec.message());
+        continue;
+      }
+      ctx.metrics.connections_accepted.inc();
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      asio::co_spawn(workers.context(worker), serve_http(std::move(socket), ctx, worker),
+                     [](std::exception_ptr error) {
+                       if (!error) {
+                         return;
+                       }
+                       try {
+                         std::rethrow_exception(error);
+                       } catch (const std::exception& e) {
+                         log(log_level::error, "net", "http connection: ", e.what());
+                       }
+                     });
+    }
+  }
+
+  worker_pool& workers;
+  net_context& ctx;
+  tcp::acceptor acceptor;
+  std::size_t next_worker = 0;
+};
+
+listener::listener(worker_pool& workers, net_context& ctx)
+    : impl_(std::make_shared<impl>(workers, ctx)) {}
+
+listener::~listener() = default;
+
+std::uint16_t listener::start(const std::string& address, std::uint16_t port) {
+  beast::error_code ec;
+  const auto ip = asio::ip::make_address(address, ec);
+  if (ec) {
+    throw std::runtime_error("listen_address '" + address + "' is not an IP address");
+  }
+  const tcp::endpoint endpoint{ip, port};
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(asio::socket_base::reuse_address(true));
+  acceptor.bind(endpoint, ec);
+  if (ec) {
+    throw std::runtime_error("cannot listen on " + address + ":" + std::to_string(port) + ": " +
+                             ec.message());
+  }
+  acceptor.listen(asio::socket_base::max_listen_connections);
+  const auto bound = acceptor.local_endpoint().port();
+  asio::co_spawn(
+      impl_->acceptor.get_executor(), [self = impl_]() { return self->accept_loop(); },
+      asio::detached);
+  return bound;
+}
+
+void listener::stop() {
+  asio::post(impl_->acceptor.get_executor(), [self = impl_] {
+    beast::error_code ignored;
+    self->acceptor.close(ignored);
+  });
+}
+
+}  // namespace controlroom::server

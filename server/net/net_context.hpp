@@ -1,0 +1,27 @@
+#pragma once
+
+// What the network layer shares across its connections. Lives as long as the
+// server; per-worker members are touched only by their worker's thread.
+
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "control/services.hpp"
+
+namespace controlroom::server {
+
+class api_router;
+class ws_connection;
+struct server_metrics;
+
+struct net_context {
+  services& svc;
+  api_router& api;
+  server_metrics& metrics;
+  const config& cfg;
+  /// Open WebSocket connections of each worker, for shutdown.
+  std::vector<std::unordered_map<ws_connection*, std::weak_ptr<ws_connection>>> open;
+};
+
+}  // namespace controlroom::server

@@ -1,0 +1,15 @@
+#include "store/statements.hpp"
+
+#include "store/session_repository.hpp"
+#include "store/token_repository.hpp"
+#include "store/user_repository.hpp"
+
+namespace controlroom::server {
+
+void prepare_statements(pqxx::connection_base& conn) {
+  user_repository::prepare(conn);
+  token_repository::prepare(conn);
+  session_repository::prepare(conn);
+}
+
+}  // namespace controlroom::server
