@@ -20,11 +20,12 @@ session_record from_row(const pqxx::row& row) {
 }  // namespace
 
 void session_repository::prepare(pqxx::connection_base& conn) {
-  conn.prepare("sessions_insert",
-               std::string("INSERT INTO sessions (studio_id, title, scheduled_start, created_by) "
-                           "VALUES ($1, $2, CASE WHEN $3::bigint > 0 "
-                           "THEN to_timestamp($3::bigint / 1000.0) END, $4) RETURNING ") +
-                   session_columns);
+  conn.prepare(
+      "sessions_insert",
+      std::string("INSERT INTO sessions (studio_id, title, scheduled_start, created_by) "
+                  "VALUES ($1, $2, CASE WHEN $3::bigint > 0 "
+                  "THEN to_timestamp($3::bigint / 1000.0) END, NULLIF($4, '')::uuid) RETURNING ") +
+          session_columns);
   conn.prepare("sessions_by_id",
                std::string("SELECT ") + session_columns + " FROM sessions WHERE id = $1");
   conn.prepare("session_members_upsert",

@@ -1,0 +1,116 @@
+#include "config/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "config/command_line.hpp"
+
+namespace controlroom::server {
+namespace {
+
+TEST(config, defaults_are_valid_once_a_database_is_named) {
+  config cfg;
+  EXPECT_THROW(validate(cfg), config_error);
+  cfg.database_url = "postgresql:///controlroom";
+  EXPECT_NO_THROW(validate(cfg));
+  EXPECT_EQ(cfg.port, 7700);
+}
+
+TEST(config, file_sets_keys_and_ignores_comments) {
+  config cfg;
+  apply_config_text(cfg,
+                    "# a comment\n\nport = 9000\nworkers=3\n"
+                    "database_url = \"postgresql://u@h/db\"\nidle-timeout-ms = 1500\n",
+                    "test.conf");
+  EXPECT_EQ(cfg.port, 9000);
+  EXPECT_EQ(cfg.workers, 3u);
+  EXPECT_EQ(cfg.database_url, "postgresql://u@h/db");
+  EXPECT_EQ(cfg.idle_timeout.count(), 1500);
+}
+
+TEST(config, unknown_key_names_the_key_and_the_line) {
+  config cfg;
+  try {
+    apply_config_text(cfg, "port = 1\nportt = 2\n", "my.conf");
+    FAIL() << "no error";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("my.conf:2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'portt'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(config, bad_values_are_rejected_with_the_range) {
+  config cfg;
+  EXPECT_THROW(set_config_value(cfg, "port", "70000", "t"), config_error);
+  EXPECT_THROW(set_config_value(cfg, "port", "12ab", "t"), config_error);
+  EXPECT_THROW(set_config_value(cfg, "port", "", "t"), config_error);
+  EXPECT_THROW(set_config_value(cfg, "db_pool_size", "0", "t"), config_error);
+  EXPECT_THROW(set_config_value(cfg, "log_level", "loud", "t"), config_error);
+  EXPECT_THROW(apply_config_text(cfg, "just words\n", "t"), config_error);
+  try {
+    set_config_value(cfg, "max_frame_bytes", "10", "flag --max-frame-bytes");
+    FAIL() << "no error";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("out of range"), std::string::npos) << e.what();
+  }
+}
+
+TEST(config, environment_uses_the_controlroomd_prefix_and_rejects_unknown_names) {
+  config cfg;
+  apply_config_env(cfg, {"HOME=/root", "CONTROLROOMD_PORT=8123", "CONTROLROOM_OTHER=x"});
+  EXPECT_EQ(cfg.port, 8123);
+  EXPECT_THROW(apply_config_env(cfg, {"CONTROLROOMD_NOPE=1"}), config_error);
+}
+
+TEST(config, layers_apply_file_then_environment_then_flags) {
+  const auto cmd = parse_command_line({"serve", "--port=3", "--database-url", "postgresql:///x"});
+  EXPECT_EQ(cmd.command, "serve");
+  const auto cfg = load_config(cmd, {"CONTROLROOMD_PORT=2", "CONTROLROOMD_WORKERS=5"});
+  EXPECT_EQ(cfg.port, 3);  // flag beats environment
+  EXPECT_EQ(cfg.workers, 5u);
+}
+
+TEST(config, missing_config_file_is_an_error) {
+  const auto cmd = parse_command_line({"--config", "/nonexistent/controlroomd.conf"});
+  EXPECT_THROW(load_config(cmd, {}), config_error);
+}
+
+TEST(command_line, parses_commands_options_and_help) {
+  EXPECT_EQ(parse_command_line({}).command, "serve");
+  EXPECT_EQ(parse_command_line({"migrate"}).command, "migrate");
+  EXPECT_EQ(parse_command_line({"--help"}).command, "help");
+  const auto token = parse_command_line({"admin-token", "--user", "ada"});
+  EXPECT_EQ(token.options.at("user"), "ada");
+  EXPECT_TRUE(token.settings.empty());
+  EXPECT_THROW(parse_command_line({"frobnicate"}), config_error);
+  EXPECT_THROW(parse_command_line({"serve", "stray"}), config_error);
+  EXPECT_THROW(parse_command_line({"--port"}), config_error);
+  // --user is only an option of admin-token; elsewhere it is an unknown key.
+  const auto serve = parse_command_line({"--user=x", "--database-url=postgresql:///x"});
+  EXPECT_THROW(load_config(serve, {}), config_error);
+}
+
+TEST(config, describe_masks_the_database_password) {
+  config cfg;
+  cfg.database_url = "postgresql://me:s3cret@db/controlroom";
+  bool seen = false;
+  for (const auto& [key, value] : describe(cfg)) {
+    if (key == "database_url") {
+      seen = true;
+      EXPECT_EQ(value.find("s3cret"), std::string::npos);
+      EXPECT_EQ(value, "postgresql://me:***@db/controlroom");
+    }
+  }
+  EXPECT_TRUE(seen);
+  EXPECT_EQ(mask_password("host=db password=hunter2 user=x"), "host=db password=*** user=x");
+  EXPECT_EQ(mask_password("postgresql://me@db/x"), "postgresql://me@db/x");
+}
+
+TEST(config, usage_lists_every_key) {
+  const auto text = usage_text();
+  for (const auto& [key, help] : config_keys()) {
+    EXPECT_NE(text.find(key), std::string::npos) << key;
+  }
+}
+
+}  // namespace
+}  // namespace controlroom::server
