@@ -1,0 +1,156 @@
+#include "raw_clients.hpp"
+
+#include <stdexcept>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+namespace controlroom::testing {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto default_timeout = std::chrono::seconds(10);
+
+// Runs the io_context until `done` or the timeout; a sync Asio call would
+// ignore socket timeouts and could hang a test forever.
+void run_until(asio::io_context& ioc, const bool& done, std::chrono::milliseconds timeout,
+               const char* what) {
+  ioc.restart();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done && std::chrono::steady_clock::now() < deadline) {
+    ioc.run_one_until(deadline);
+  }
+  if (!done) {
+    throw std::runtime_error(std::string("timed out: ") + what);
+  }
+}
+
+}  // namespace
+
+http_result http_request(std::uint16_t port, const std::string& target, const std::string& method) {
+  asio::io_context ioc;
+  tcp::socket socket(ioc);
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.keep_alive(false);
+  http::write(socket, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  bool done = false;
+  beast::error_code error;
+  http::async_read(socket, buffer, res, [&](beast::error_code ec, std::size_t) {
+    error = ec;
+    done = true;
+  });
+  run_until(ioc, done, default_timeout, "HTTP response");
+  if (error) {
+    throw std::runtime_error("HTTP read failed: " + error.message());
+  }
+  return {res.result_int(), std::string(res[http::field::content_type]), res.body()};
+}
+
+struct raw_ws::impl {
+  asio::io_context ioc;
+  websocket::stream<tcp::socket> ws{ioc};
+  beast::flat_buffer buffer;
+  int close_code = -1;
+  std::uint64_t next_id = 1;
+  std::chrono::milliseconds timeout;
+};
+
+raw_ws::raw_ws(std::uint16_t port, std::chrono::milliseconds timeout)
+    : impl_(std::make_unique<impl>()) {
+  impl_->timeout = timeout;
+  impl_->ws.next_layer().connect({asio::ip::make_address("127.0.0.1"), port});
+  impl_->ws.handshake("127.0.0.1", "/v1/control");
+  impl_->ws.read_message_max(64 * 1024 * 1024);
+}
+
+raw_ws::~raw_ws() {
+  beast::error_code ignored;
+  impl_->ws.next_layer().close(ignored);
+}
+
+void raw_ws::send_binary(const std::string& bytes) {
+  impl_->ws.binary(true);
+  beast::error_code ignored;  // a server that closes early shows in receive()
+  impl_->ws.write(asio::buffer(bytes), ignored);
+}
+
+void raw_ws::send_text(const std::string& text) {
+  impl_->ws.text(true);
+  beast::error_code ignored;
+  impl_->ws.write(asio::buffer(text), ignored);
+}
+
+void raw_ws::send(const controlroom::v1::ClientEnvelope& envelope) {
+  send_binary(envelope.SerializeAsString());
+}
+
+std::optional<controlroom::v1::ServerEnvelope> raw_ws::receive() {
+  beast::error_code ec;
+  bool done = false;
+  impl_->buffer.clear();
+  impl_->ws.async_read(impl_->buffer, [&](beast::error_code e, std::size_t) {
+    ec = e;
+    done = true;
+  });
+  try {
+    run_until(impl_->ioc, done, impl_->timeout, "message from the server");
+  } catch (...) {
+    beast::error_code ignored;
+    impl_->ws.next_layer().close(ignored);
+    throw;
+  }
+  if (ec == websocket::error::closed) {
+    impl_->close_code = impl_->ws.reason().code;
+    return std::nullopt;
+  }
+  if (ec) {
+    impl_->close_code = 0;  // no close frame: the connection was cut
+    return std::nullopt;
+  }
+  controlroom::v1::ServerEnvelope envelope;
+  const auto data = impl_->buffer.cdata();
+  if (!envelope.ParseFromArray(data.data(), static_cast<int>(data.size()))) {
+    throw std::runtime_error("the server sent a frame that is not a ServerEnvelope");
+  }
+  return envelope;
+}
+
+int raw_ws::close_code() const {
+  return impl_->close_code;
+}
+
+std::string raw_ws::handshake(const std::string& token) {
+  controlroom::v1::ClientEnvelope hello;
+  hello.set_request_id(impl_->next_id++);
+  hello.mutable_hello()->set_min_version(1);
+  hello.mutable_hello()->set_max_version(1);
+  send(hello);
+  auto reply = receive();
+  if (!reply || !reply->has_hello_reply()) {
+    throw std::runtime_error("no HelloReply");
+  }
+  controlroom::v1::ClientEnvelope auth;
+  auth.set_request_id(impl_->next_id++);
+  auth.mutable_authenticate()->set_bearer_token(token);
+  send(auth);
+  reply = receive();
+  if (!reply || !reply->has_authenticated()) {
+    throw std::runtime_error("not authenticated: " + (reply ? reply->DebugString() : "closed"));
+  }
+  return reply->authenticated().user().name();
+}
+
+}  // namespace controlroom::testing

@@ -1,0 +1,43 @@
+#include "test_server.hpp"
+
+#include <pqxx/pqxx>
+
+#include "store/statements.hpp"
+#include "store/token_repository.hpp"
+#include "store/user_repository.hpp"
+
+namespace controlroom::testing {
+
+test_server::test_server(const std::function<void(server::config&)>& tweak) {
+  cfg_.database_url = db_.url();
+  cfg_.listen_address = "127.0.0.1";
+  cfg_.port = 0;
+  cfg_.workers = 2;
+  cfg_.log_level = "warn";
+  if (tweak) {
+    tweak(cfg_);
+  }
+  srv_ = std::make_unique<server::server>(cfg_);
+  srv_->start();
+}
+
+test_server::~test_server() {
+  srv_->stop();
+}
+
+std::string test_server::ws_url() const {
+  return "ws://127.0.0.1:" + std::to_string(port()) + "/v1/control";
+}
+
+person test_server::make_person(const std::string& name, bool admin) {
+  pqxx::connection conn(db_.url());
+  server::prepare_statements(conn);
+  pqxx::work tx(conn);
+  person p;
+  p.user = server::user_repository::create(tx, name, admin);
+  p.token = server::token_repository::issue(tx, p.user.id, "test");
+  tx.commit();
+  return p;
+}
+
+}  // namespace controlroom::testing

@@ -1,0 +1,45 @@
+#pragma once
+
+// The real controlroomd, in-process on a loopback port chosen by the kernel,
+// over its own throwaway database, with helpers to make people and tokens.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "app/server.hpp"
+#include "config/config.hpp"
+#include "domain/records.hpp"
+#include "test_database.hpp"
+
+namespace controlroom::testing {
+
+struct person {
+  server::user_record user;
+  std::string token;
+};
+
+class test_server {
+ public:
+  /// `tweak` may adjust the config (limits, timeouts) before start.
+  explicit test_server(const std::function<void(server::config&)>& tweak = {});
+  ~test_server();
+
+  std::uint16_t port() const { return srv_->port(); }
+  std::string ws_url() const;
+  const std::string& database_url() const { return db_.url(); }
+  server::server& instance() { return *srv_; }
+
+  /// Creates a user with a fresh API token.
+  person make_person(const std::string& name, bool admin = false);
+
+  /// Stops the server (idempotent).
+  void stop() { srv_->stop(); }
+
+ private:
+  test_database db_;
+  server::config cfg_;
+  std::unique_ptr<server::server> srv_;
+};
+
+}  // namespace controlroom::testing
