@@ -11,6 +11,7 @@
 #include "net/ws_connection.hpp"
 #include "session/room_directory.hpp"
 #include "store/db_pool.hpp"
+#include "store/event_writer.hpp"
 #include "store/statements.hpp"
 #include "util/log.hpp"
 
@@ -32,9 +33,11 @@ struct server::impl {
       : cfg(std::move(c)),
         metrics(registry),
         db(cfg.database_url, cfg.db_pool_size, cfg.db_queue_limit, &prepare_statements, &metrics),
+        writer(cfg.database_url, cfg.commit_queue_limit, cfg.commit_batch_limit, &metrics),
         workers(worker_count(cfg)),
-        rooms(workers, &metrics),
-        svc{cfg, db, rooms, metrics},
+        rooms(workers, live_session::dependencies{writer, db, metrics, cfg.snapshot_every,
+                                                  cfg.resume_window}),
+        svc{cfg, db, writer, rooms, metrics},
         api(db, metrics),
         net{svc, api, metrics, cfg, {}},
         accept(workers, net) {
@@ -45,6 +48,9 @@ struct server::impl {
                                 [this] { return static_cast<double>(db.busy_threads()); });
     registry.add_gauge_callback("controlroom_db_pool_size", "Database threads",
                                 [this] { return static_cast<double>(cfg.db_pool_size); });
+    registry.add_gauge_callback("controlroom_commit_queue_depth",
+                                "Session events waiting for the group commit",
+                                [this] { return static_cast<double>(writer.queue_depth()); });
     registry.add_gauge_callback("controlroom_workers", "Network worker threads",
                                 [this] { return static_cast<double>(workers.size()); });
   }
@@ -53,6 +59,7 @@ struct server::impl {
   metrics_registry registry;
   server_metrics metrics;
   db_pool db;
+  event_writer writer;
   worker_pool workers;
   room_directory rooms;
   services svc;
@@ -107,6 +114,7 @@ void server::stop() {
   while (s.metrics.connections_open.value() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  s.writer.stop();
   s.db.stop();
   s.workers.stop();
   log(log_level::info, "server", "stopped");

@@ -78,6 +78,26 @@ const std::vector<key_spec>& specs() {
          c.send_queue_limit = parse_int<std::size_t>(v, 16, 1'000'000);
        },
        [](const config& c) { return std::to_string(c.send_queue_limit); }},
+      {"commit_queue_limit", "session events waiting for the group commit before intents fail",
+       [](config& c, const std::string& v) {
+         c.commit_queue_limit = parse_int<std::size_t>(v, 100, 10'000'000);
+       },
+       [](const config& c) { return std::to_string(c.commit_queue_limit); }},
+      {"commit_batch_limit", "most events in one group-commit transaction",
+       [](config& c, const std::string& v) {
+         c.commit_batch_limit = parse_int<std::size_t>(v, 1, 100'000);
+       },
+       [](const config& c) { return std::to_string(c.commit_batch_limit); }},
+      {"snapshot_every", "committed events between state snapshots of a session",
+       [](config& c, const std::string& v) {
+         c.snapshot_every = parse_int<std::uint64_t>(v, 1, 1'000'000);
+       },
+       [](const config& c) { return std::to_string(c.snapshot_every); }},
+      {"resume_window", "recent events kept in memory so reconnecting replicas catch up",
+       [](config& c, const std::string& v) {
+         c.resume_window = parse_int<std::size_t>(v, 1, 1'000'000);
+       },
+       [](const config& c) { return std::to_string(c.resume_window); }},
       {"log_level", "debug, info, warn or error",
        [](config& c, const std::string& v) {
          static const std::vector<std::string> levels = {"debug", "info", "warn", "error"};

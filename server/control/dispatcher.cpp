@@ -10,6 +10,7 @@ const handler_table& default_handlers() {
     handler_table t;
     register_handshake_handlers(t);
     register_session_handlers(t);
+    register_intent_handlers(t);
     return t;
   }();
   return table;

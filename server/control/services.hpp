@@ -12,12 +12,14 @@
 
 namespace controlroom::server {
 
+class event_writer;
 class room_directory;
 struct server_metrics;
 
 struct services {
   const config& cfg;
   db_pool& db;
+  event_writer& writer;
   room_directory& rooms;
   server_metrics& metrics;
 };

@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "app/version.hpp"
+#include "http/session_api.hpp"
 #include "metrics/server_metrics.hpp"
 #include "store/db_pool.hpp"
 
@@ -31,6 +32,10 @@ void api_router::handle(const http_request& req, http_responder respond) {
       {"/readyz", &api_router::readyz},
       {"/metrics", &api_router::metrics},
   };
+  if (is_session_api(req.target)) {
+    handle_session_api(db_, req, std::move(respond));
+    return;
+  }
   for (const auto& r : routes) {
     if (path != r.path) {
       continue;

@@ -54,6 +54,21 @@ server_metrics::server_metrics(metrics_registry& r)
                                 "Database jobs that found no usable connection")),
       db_job_seconds(r.add_histogram("controlroom_db_job_seconds",
                                      "Database job time, queueing included", latency_bounds)),
+      commit_batches(r.add_counter("controlroom_commit_batches_total",
+                                   "Group-commit transactions of session events")),
+      commit_batch_events(r.add_histogram("controlroom_commit_batch_events",
+                                          "Events per group-commit transaction",
+                                          {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000})),
+      commit_failures(r.add_counter("controlroom_commit_failures_total",
+                                    "Group-commit transactions that failed")),
+      intents_accepted(r.add_counter("controlroom_intents_accepted_total",
+                                     "Intents applied and made durable")),
+      intents_rejected(r.add_counter("controlroom_intents_rejected_total",
+                                     "Intents refused (role, reference, value, precondition)")),
+      intent_commit_seconds(r.add_histogram(
+          "controlroom_intent_commit_seconds",
+          "From receiving an intent to its durable commit (before the broadcast)",
+          latency_bounds)),
       build_info(r.add_gauge("controlroom_build_info", "Build information; value is always 1",
                              {{"version", version_string}})) {
   for (std::size_t i = 0; i < connections_closed.size(); ++i) {

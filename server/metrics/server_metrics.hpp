@@ -42,6 +42,12 @@ struct server_metrics {
   counter& db_jobs;
   counter& db_failures;
   histogram& db_job_seconds;
+  counter& commit_batches;
+  histogram& commit_batch_events;
+  counter& commit_failures;
+  counter& intents_accepted;
+  counter& intents_rejected;
+  histogram& intent_commit_seconds;
   gauge& build_info;
 
   counter& closed(close_reason reason) {

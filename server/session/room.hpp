@@ -28,6 +28,7 @@ class room {
   const session_record& session() const { return session_; }
   std::size_t size() const { return participants_.size(); }
   bool empty() const { return participants_.empty(); }
+  const std::map<std::string, participant_entry>& participants() const { return participants_; }
 
   /// Adds `p`, tells everyone else, and returns the Joined reply for `p`.
   v1::Joined add(participant_entry p);

@@ -4,21 +4,23 @@
 
 namespace controlroom::server {
 
-room_directory::room_directory(worker_set& workers, server_metrics* metrics)
-    : workers_(workers), metrics_(metrics), rooms_(workers.size()) {}
+room_directory::room_directory(worker_set& workers, live_session::dependencies deps)
+    : workers_(workers), deps_(deps), sessions_(workers.size()) {}
 
 std::size_t room_directory::owner_of(const std::string& session_id) const {
   return std::hash<std::string>{}(session_id) % workers_.size();
 }
 
-void room_directory::with_room(const session_record& session, std::function<void(room&)> fn) {
+void room_directory::with_session(const session_record& session,
+                                  std::function<void(live_session*)> fn) {
   const auto owner = owner_of(session.id);
   workers_.post(owner, [this, owner, session, fn = std::move(fn)] {
-    visit(owner, session.id, session, [&](room* r) { fn(*r); });
+    visit(owner, session.id, session, [&](live_session* s) { s->when_ready(fn); });
   });
 }
 
-void room_directory::with_live_room(const std::string& session_id, std::function<void(room*)> fn) {
+void room_directory::with_live_session(const std::string& session_id,
+                                       std::function<void(live_session*)> fn) {
   const auto owner = owner_of(session_id);
   workers_.post(owner, [this, owner, session_id, fn = std::move(fn)] {
     visit(owner, session_id, std::nullopt, fn);
@@ -27,29 +29,36 @@ void room_directory::with_live_room(const std::string& session_id, std::function
 
 void room_directory::visit(std::size_t owner, const std::string& session_id,
                            const std::optional<session_record>& create,
-                           const std::function<void(room*)>& fn) {
-  auto& map = rooms_[owner];
+                           const std::function<void(live_session*)>& fn) {
+  auto& map = sessions_[owner];
   auto it = map.find(session_id);
   if (it == map.end()) {
     if (!create) {
       fn(nullptr);
       return;
     }
-    it = map.emplace(session_id, std::make_unique<room>(*create)).first;
-    if (metrics_ != nullptr) {
-      metrics_->sessions_live.add(1);
-    }
+    auto post_self = [this, owner, session_id](std::function<void(live_session&)> work) {
+      workers_.post(owner, [this, owner, session_id, work = std::move(work)] {
+        visit(owner, session_id, std::nullopt, [&](live_session* s) {
+          if (s != nullptr) {
+            work(*s);
+          }
+        });
+      });
+    };
+    it = map.emplace(session_id, std::make_shared<live_session>(*create, deps_, post_self)).first;
+    deps_.metrics.sessions_live.add(1);
+    it->second->load();
   }
-  const auto before = static_cast<std::int64_t>(it->second->size());
-  fn(it->second.get());
-  if (metrics_ != nullptr) {
-    metrics_->participants.add(static_cast<std::int64_t>(it->second->size()) - before);
-  }
-  if (it->second->empty()) {
-    map.erase(it);
-    if (metrics_ != nullptr) {
-      metrics_->sessions_live.add(-1);
-    }
+  // Hold a reference: fn may run work that ends with this entry erased.
+  const auto session = it->second;
+  const auto before = static_cast<std::int64_t>(session->people().size());
+  fn(session.get());
+  deps_.metrics.participants.add(static_cast<std::int64_t>(session->people().size()) - before);
+  const auto still = map.find(session_id);
+  if (session->idle() && still != map.end() && still->second == session) {
+    map.erase(still);
+    deps_.metrics.sessions_live.add(-1);
   }
 }
 

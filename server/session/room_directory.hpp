@@ -1,8 +1,10 @@
 #pragma once
 
-// Finds the room of a session on the worker that owns it. Ownership is a
-// hash of the session id over the workers, so no lock guards the rooms:
-// each worker's map is touched only by that worker's thread.
+// Finds a session's live state on the worker that owns it. Ownership is a
+// hash of the session id over the workers, so no lock guards the sessions:
+// each worker's map is touched only by that worker's thread. A session is
+// loaded from the database when someone joins it and dropped from memory
+// once nobody is in it and nothing is in flight.
 
 #include <functional>
 #include <memory>
@@ -12,7 +14,7 @@
 #include <vector>
 
 #include "app/worker_set.hpp"
-#include "session/room.hpp"
+#include "session/live_session.hpp"
 
 namespace controlroom::server {
 
@@ -20,29 +22,31 @@ struct server_metrics;
 
 class room_directory {
  public:
-  room_directory(worker_set& workers, server_metrics* metrics);
+  room_directory(worker_set& workers, live_session::dependencies deps);
 
   std::size_t owner_of(const std::string& session_id) const;
 
-  /// Runs `fn` with the session's room on its owner's thread, creating the
-  /// room if it is not live yet. Thread-safe.
-  void with_room(const session_record& session, std::function<void(room&)> fn);
+  /// Runs `fn` on the owner's thread with the session, loading it first if
+  /// it is not live; nullptr when it could not be loaded. Thread-safe.
+  void with_session(const session_record& session, std::function<void(live_session*)> fn);
 
-  /// Runs `fn` with the live room, or nullptr, on the owner's thread; removes
-  /// the room afterwards if `fn` left it empty. Thread-safe.
-  void with_live_room(const std::string& session_id, std::function<void(room*)> fn);
+  /// Runs `fn` on the owner's thread with the live session, or nullptr.
+  /// Thread-safe.
+  void with_live_session(const std::string& session_id, std::function<void(live_session*)> fn);
 
  private:
-  using room_map = std::unordered_map<std::string, std::unique_ptr<room>>;
+  using session_map = std::unordered_map<std::string, std::shared_ptr<live_session>>;
 
-  // On the owner's thread: finds (or, given `create`, makes) the room, runs
-  // fn, keeps the gauges right and drops the room once empty.
+  // On the owner's thread: finds (or, given `create`, makes and starts
+  // loading) the session, runs fn, keeps the gauges right and drops the
+  // session once idle.
   void visit(std::size_t owner, const std::string& session_id,
-             const std::optional<session_record>& create, const std::function<void(room*)>& fn);
+             const std::optional<session_record>& create,
+             const std::function<void(live_session*)>& fn);
 
   worker_set& workers_;
-  server_metrics* metrics_;
-  std::vector<room_map> rooms_;  // index: worker
+  live_session::dependencies deps_;
+  std::vector<session_map> sessions_;  // index: worker
 };
 
 }  // namespace controlroom::server

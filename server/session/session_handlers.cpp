@@ -5,6 +5,7 @@
 #include "control/dispatcher.hpp"
 #include "control/reply.hpp"
 #include "session/room_directory.hpp"
+#include "store/event_repository.hpp"
 #include "store/session_repository.hpp"
 #include "util/crypto.hpp"
 #include "util/log.hpp"
@@ -93,6 +94,8 @@ void on_create_session(services& s, const std::shared_ptr<peer>& p, const v1::Cl
       [session](pqxx::connection_base& conn) {
         pqxx::work tx(conn);
         auto created = session_repository::create(tx, session);
+        // Version 0 of the log: every later load starts from a snapshot.
+        event_repository::write_snapshot(tx, created.id, initial_state(created, session.members));
         tx.commit();
         return created;
       },
@@ -133,6 +136,8 @@ void on_join_session(services& s, const std::shared_ptr<peer>& p, const v1::Clie
   }
   const auto session_id = req.session_id();
   const auto user = *p->state().user;
+  const bool has_replica = req.has_replica();
+  const auto known_version = req.known_version();
   query_for(
       s, p,
       [session_id, user_id = user.id](pqxx::connection_base& conn) {
@@ -144,7 +149,8 @@ void on_join_session(services& s, const std::shared_ptr<peer>& p, const v1::Clie
         }
         return found;
       },
-      [&s, p, request_id, requested = *requested, user](store_result<join_lookup> result) {
+      [&s, p, request_id, requested = *requested, user, has_replica,
+       known_version](store_result<join_lookup> result) {
         if (!result.ok()) {
           reply_store_error(s, *p, request_id, result.error());
           return;
@@ -184,11 +190,25 @@ void on_join_session(services& s, const std::shared_ptr<peer>& p, const v1::Clie
         log(log_level::info, "session", "conn=", p->id(), " joins ", found.session->id, " as ",
             describe_roles(acting));
         participant_entry entry{p->id(), user, acting, p};
-        s.rooms.with_room(*found.session, [p, request_id, entry = std::move(entry)](room& r) {
-          auto joined = r.add(entry);
-          reply(*p, request_id,
-                [&](v1::ServerEnvelope& out) { *out.mutable_joined() = std::move(joined); });
-        });
+        s.rooms.with_session(
+            *found.session, [p, request_id, entry = std::move(entry), has_replica, known_version,
+                             session_id = found.session->id](live_session* live) {
+              if (live == nullptr) {
+                // The peer's thread owns its state: undo the join there.
+                p->post([p, session_id] {
+                  if (p->state().session_id == session_id) {
+                    p->state().session_id.clear();
+                    p->state().roles = {};
+                  }
+                });
+                p->send(make_error_frame(request_id, v1::ERROR_CODE_UNAVAILABLE,
+                                         "the session could not be loaded; retry shortly"));
+                return;
+              }
+              auto joined = live->join(entry, has_replica, known_version);
+              reply(*p, request_id,
+                    [&](v1::ServerEnvelope& out) { *out.mutable_joined() = std::move(joined); });
+            });
       });
 }
 
@@ -209,9 +229,9 @@ void on_leave_session(services& s, const std::shared_ptr<peer>& p, const v1::Cli
   p->state().session_id.clear();
   p->state().roles = {};
   log(log_level::info, "session", "conn=", p->id(), " leaves ", current);
-  s.rooms.with_live_room(current, [p, request_id, current](room* r) {
-    if (r != nullptr) {
-      r->remove(p->id());
+  s.rooms.with_live_session(current, [p, request_id, current](live_session* live) {
+    if (live != nullptr) {
+      live->leave(p->id());
     }
     reply(*p, request_id,
           [&](v1::ServerEnvelope& out) { out.mutable_left()->set_session_id(current); });
@@ -232,9 +252,9 @@ void session_peer_closed(services& s, const std::shared_ptr<peer>& p) {
     return;
   }
   p->state().session_id.clear();
-  s.rooms.with_live_room(current, [id = p->id()](room* r) {
-    if (r != nullptr) {
-      r->remove(id);
+  s.rooms.with_live_session(current, [id = p->id()](live_session* live) {
+    if (live != nullptr) {
+      live->leave(id);
     }
   });
 }

@@ -1,5 +1,6 @@
 #include "store/statements.hpp"
 
+#include "store/event_repository.hpp"
 #include "store/session_repository.hpp"
 #include "store/token_repository.hpp"
 #include "store/user_repository.hpp"
@@ -8,6 +9,7 @@ namespace controlroom::server {
 
 void prepare_statements(pqxx::connection_base& conn) {
   user_repository::prepare(conn);
+  event_repository::prepare(conn);
   token_repository::prepare(conn);
   session_repository::prepare(conn);
 }

@@ -1,5 +1,6 @@
 #include "raw_clients.hpp"
 
+#include <deque>
 #include <stdexcept>
 
 #include <boost/asio/connect.hpp>
@@ -43,6 +44,9 @@ http_result http_request(std::uint16_t port, const std::string& target, const st
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, "127.0.0.1");
   req.keep_alive(false);
+  if (!bearer.empty()) {
+    req.set(http::field::authorization, "Bearer " + bearer);
+  }
   http::write(socket, req);
   beast::flat_buffer buffer;
   http::response<http::string_body> res;
@@ -66,6 +70,7 @@ struct raw_ws::impl {
   int close_code = -1;
   std::uint64_t next_id = 1;
   std::chrono::milliseconds timeout;
+  std::deque<controlroom::v1::ServerEnvelope> unsolicited;
 };
 
 raw_ws::raw_ws(std::uint16_t port, std::chrono::milliseconds timeout)
@@ -151,6 +156,45 @@ std::string raw_ws::handshake(const std::string& token) {
     throw std::runtime_error("not authenticated: " + (reply ? reply->DebugString() : "closed"));
   }
   return reply->authenticated().user().name();
+}
+
+}  // namespace controlroom::testing
+
+namespace controlroom::testing {
+
+controlroom::v1::ServerEnvelope raw_ws::request(controlroom::v1::ClientEnvelope envelope) {
+  const auto id = impl_->next_id++;
+  envelope.set_request_id(id);
+  send(envelope);
+  for (;;) {
+    auto reply = receive();
+    if (!reply) {
+      throw std::runtime_error("the server closed the connection");
+    }
+    if (reply->request_id() == id) {
+      return *reply;
+    }
+    if (reply->request_id() != 0) {
+      throw std::runtime_error("reply to an unknown request: " + reply->DebugString());
+    }
+    impl_->unsolicited.push_back(std::move(*reply));
+  }
+}
+
+controlroom::v1::ServerEnvelope raw_ws::next_event() {
+  if (!impl_->unsolicited.empty()) {
+    auto first = std::move(impl_->unsolicited.front());
+    impl_->unsolicited.pop_front();
+    return first;
+  }
+  auto message = receive();
+  if (!message) {
+    throw std::runtime_error("the server closed the connection");
+  }
+  if (message->request_id() != 0) {
+    throw std::runtime_error("expected an event, got a reply: " + message->DebugString());
+  }
+  return *message;
 }
 
 }  // namespace controlroom::testing

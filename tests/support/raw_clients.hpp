@@ -21,7 +21,7 @@ struct http_result {
 
 /// GET (or another method) on 127.0.0.1:port.
 http_result http_request(std::uint16_t port, const std::string& target,
-                         const std::string& method = "GET");
+                         const std::string& method = "GET", const std::string& bearer = {});
 
 class raw_ws {
  public:
@@ -41,6 +41,13 @@ class raw_ws {
 
   /// Hello + Authenticate; returns the Authenticated reply's user name.
   std::string handshake(const std::string& token);
+
+  /// Sends `envelope` with a fresh request id and returns the reply to it;
+  /// unsolicited messages that arrive first are kept for next_event().
+  controlroom::v1::ServerEnvelope request(controlroom::v1::ClientEnvelope envelope);
+
+  /// The next unsolicited message (request_id 0), waiting for it.
+  controlroom::v1::ServerEnvelope next_event();
 
  private:
   struct impl;

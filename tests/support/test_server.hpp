@@ -36,6 +36,10 @@ class test_server {
   /// Stops the server (idempotent).
   void stop() { srv_->stop(); }
 
+  /// Stops the server and starts a fresh process-equivalent on the same
+  /// database (a new port): nothing survives but what is in PostgreSQL.
+  void restart();
+
  private:
   test_database db_;
   server::config cfg_;

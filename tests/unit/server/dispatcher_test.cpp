@@ -10,6 +10,7 @@
 #include "fake_peer.hpp"
 #include "metrics/server_metrics.hpp"
 #include "session/room_directory.hpp"
+#include "store/event_writer.hpp"
 
 namespace controlroom::server {
 namespace {
@@ -29,8 +30,9 @@ class dispatcher_test : public ::testing::Test {
   server_metrics metrics{registry};
   db_pool db{cfg.database_url, 0, 16, nullptr};
   testing::inline_workers workers{2};
-  room_directory rooms{workers, &metrics};
-  services svc{cfg, db, rooms, metrics};
+  event_writer writer{cfg.database_url, 16, 16, nullptr};
+  room_directory rooms{workers, live_session::dependencies{writer, db, metrics}};
+  services svc{cfg, db, writer, rooms, metrics};
   std::shared_ptr<fake_peer> peer = std::make_shared<fake_peer>();
 
   void send(const v1::ClientEnvelope& env) { dispatch_frame(svc, peer, env.SerializeAsString()); }

@@ -1,8 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "fake_peer.hpp"
-#include "metrics/server_metrics.hpp"
-#include "session/room_directory.hpp"
+#include "session/room.hpp"
 
 namespace controlroom::server {
 namespace {
@@ -67,30 +66,6 @@ TEST(room, broadcast_shares_one_buffer_and_skips_gone_peers) {
   ASSERT_EQ(a->sent.size(), 1u);
   ASSERT_EQ(b->sent.size(), 1u);
   EXPECT_EQ(a->sent[0].get(), b->sent[0].get());
-}
-
-TEST(room_directory, rooms_live_while_someone_is_present) {
-  metrics_registry registry;
-  server_metrics metrics(registry);
-  testing::inline_workers workers(3);
-  room_directory rooms(workers, &metrics);
-  const session_record s{"sess", "studio", "Album", 0, 0};
-  auto a = std::make_shared<fake_peer>("a");
-  rooms.with_room(s, [&](room& r) { r.add(entry_for(a, "ada", {role::engineer})); });
-  EXPECT_EQ(metrics.sessions_live.value(), 1);
-  EXPECT_EQ(metrics.participants.value(), 1);
-  bool found = false;
-  rooms.with_live_room("sess", [&](room* r) {
-    found = r != nullptr;
-    r->remove("a");
-  });
-  EXPECT_TRUE(found);
-  EXPECT_EQ(metrics.sessions_live.value(), 0);
-  EXPECT_EQ(metrics.participants.value(), 0);
-  rooms.with_live_room("sess", [&](room* r) { found = r != nullptr; });
-  EXPECT_FALSE(found);
-  EXPECT_LT(rooms.owner_of("sess"), 3u);
-  EXPECT_EQ(rooms.owner_of("sess"), rooms.owner_of("sess"));
 }
 
 }  // namespace
