@@ -152,7 +152,7 @@ TEST(convert, server_error_keeps_code_and_message) {
 }
 
 TEST(convert, every_server_error_code_maps_to_the_same_number) {
-  for (int code = v1::ERROR_CODE_MALFORMED; code <= v1::ERROR_CODE_INTERNAL; ++code) {
+  for (int code = v1::ERROR_CODE_MALFORMED; code <= v1::ErrorCode_MAX; ++code) {
     v1::Error in;
     in.set_code(static_cast<v1::ErrorCode>(code));
     EXPECT_EQ(to_status(in).error(), static_cast<errc>(code));
@@ -175,7 +175,9 @@ TEST(convert, unspecified_or_unknown_server_error_is_a_protocol_error) {
 TEST(convert, body_names) {
   EXPECT_EQ(body_name(v1::ServerEnvelope::kJoined), "Joined");
   EXPECT_EQ(body_name(v1::ServerEnvelope::kPong), "Pong");
+  EXPECT_EQ(body_name(v1::ServerEnvelope::kHelloReply), "HelloReply");
   EXPECT_EQ(body_name(v1::ServerEnvelope::BODY_NOT_SET), "an empty body");
+  EXPECT_EQ(body_name(static_cast<v1::ServerEnvelope::BodyCase>(999)), "an unknown body");
 }
 
 }  // namespace

@@ -28,7 +28,8 @@ TEST(error_category, server_codes_share_the_protos_numbers) {
   EXPECT_EQ(static_cast<int>(errc::rate_limited), v1::ERROR_CODE_RATE_LIMITED);
   EXPECT_EQ(static_cast<int>(errc::unavailable), v1::ERROR_CODE_UNAVAILABLE);
   EXPECT_EQ(static_cast<int>(errc::internal), v1::ERROR_CODE_INTERNAL);
-  EXPECT_EQ(v1::ErrorCode_MAX, v1::ERROR_CODE_INTERNAL) << "a new server code needs an errc";
+  EXPECT_EQ(static_cast<int>(errc::stale_version), v1::ERROR_CODE_STALE_VERSION);
+  EXPECT_EQ(v1::ErrorCode_MAX, v1::ERROR_CODE_STALE_VERSION) << "a new server code needs an errc";
 }
 
 TEST(error_category, client_codes_start_at_100) {
@@ -38,11 +39,11 @@ TEST(error_category, client_codes_start_at_100) {
 
 TEST(error_category, every_code_has_its_own_message) {
   std::set<std::string> seen;
-  for (int v = 1; v <= 10; ++v)
+  for (int v = 1; v <= 11; ++v)
     seen.insert(make_error_code(static_cast<errc>(v)).message());
   for (int v = 100; v <= 108; ++v)
     seen.insert(make_error_code(static_cast<errc>(v)).message());
-  EXPECT_EQ(seen.size(), 19u);
+  EXPECT_EQ(seen.size(), 20u);
   EXPECT_EQ(make_error_code(errc::timeout).message(), "timed out");
   EXPECT_EQ(make_error_code(errc::unauthenticated).message(), "not authenticated");
 }

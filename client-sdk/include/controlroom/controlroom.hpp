@@ -1,0 +1,8 @@
+#pragma once
+
+/// @file
+/// The whole public Controlroom SDK in one include.
+
+#include "controlroom/client.hpp"
+#include "controlroom/errors.hpp"
+#include "controlroom/types.hpp"

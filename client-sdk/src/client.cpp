@@ -1,0 +1,70 @@
+#include "controlroom/client.hpp"
+
+#include <utility>
+
+#include "client_impl.hpp"
+
+namespace controlroom {
+namespace {
+
+template <class T = void>
+result<T> moved_from() {
+  return {errc::not_connected, "use of a moved-from client"};
+}
+
+}  // namespace
+
+client::client(client_config config) : impl_(std::make_unique<impl>(std::move(config))) {}
+client::~client() = default;
+client::client(client&&) noexcept = default;
+client& client::operator=(client&&) noexcept = default;
+
+status client::connect() {
+  return impl_ ? impl_->connect() : moved_from();
+}
+
+const user& client::me() const {
+  static const user nobody;
+  return impl_ ? impl_->me() : nobody;
+}
+
+std::string client::connection_id() const {
+  return impl_ ? impl_->connection_id() : std::string();
+}
+
+std::uint32_t client::protocol_version() const {
+  return impl_ ? impl_->protocol_version() : 0;
+}
+
+result<session_info> client::create_session(const session_options& options) {
+  return impl_ ? impl_->create_session(options) : moved_from<session_info>();
+}
+
+result<joined_session> client::join(const std::string& session_id, std::vector<role> roles) {
+  return impl_ ? impl_->join(session_id, roles) : moved_from<joined_session>();
+}
+
+status client::leave() {
+  return impl_ ? impl_->leave() : moved_from();
+}
+
+result<std::chrono::microseconds> client::ping() {
+  return impl_ ? impl_->ping() : moved_from<std::chrono::microseconds>();
+}
+
+void client::close() {
+  if (impl_)
+    impl_->close();
+}
+
+void client::on_presence(std::function<void(const presence_event&)> handler) {
+  if (impl_)
+    impl_->on_presence(std::move(handler));
+}
+
+void client::on_disconnected(std::function<void(std::error_code, const std::string&)> handler) {
+  if (impl_)
+    impl_->on_disconnected(std::move(handler));
+}
+
+}  // namespace controlroom

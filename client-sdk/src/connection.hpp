@@ -1,0 +1,92 @@
+#pragma once
+
+// The control channel: the client's network thread, one WebSocket at a time on
+// it, and the protocol around the bytes: request ids, replies matched to the
+// requests waiting for them, unsolicited events, keep-alives.
+//
+// No Boost here or in connection.cpp: the WebSocket itself is ws_transport.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "controlroom/errors.hpp"
+#include "network_thread.hpp"
+
+namespace controlroom::v1 {
+class ClientEnvelope;
+class ServerEnvelope;
+}  // namespace controlroom::v1
+
+namespace controlroom::detail {
+
+struct ws_url;
+
+/// What the connection reports. Both run on the network thread; after the
+/// connection's destructor has started they are never called again.
+struct connection_handlers {
+  /// An unsolicited envelope (request_id 0, not an Error) from the open session.
+  std::function<void(v1::ServerEnvelope&&)> on_event;
+  /// The session returned by open() as `generation` ended without close().
+  std::function<void(std::uint64_t generation, std::error_code ec, const std::string& reason)>
+      on_closed;
+};
+
+/// Owns the network thread for its whole life; open() may be called again
+/// after a session ended to start a new one on the same thread.
+///
+/// Every member function may be called from any thread. The blocking ones
+/// (open, request) return errc::wrong_thread on the network thread.
+class connection {
+ public:
+  /// Starts the network thread.
+  explicit connection(connection_handlers handlers);
+  /// Closes the session and joins the thread; from the network thread itself
+  /// (a handler destroying its owner) it detaches the thread instead, which
+  /// winds down once the session is closed.
+  ~connection();
+
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  /// Replaces any current session with a new WebSocket to `url`: resolve,
+  /// connect, upgrade, all within `timeout`. Blocking.
+  /// @return the new session's generation, or errc::connection_failed,
+  ///   errc::handshake_failed, errc::timeout, errc::disconnected (closed
+  ///   meanwhile), errc::wrong_thread.
+  result<std::uint64_t> open(const ws_url& url, std::chrono::milliseconds timeout,
+                             const std::string& user_agent);
+
+  /// Sends `envelope` with a fresh request_id and waits for the envelope that
+  /// answers it (which may be an Error: that is for the caller to judge).
+  /// Blocking.
+  /// @return the reply, or errc::not_connected, errc::too_large, errc::timeout,
+  ///   errc::disconnected, errc::wrong_thread.
+  result<v1::ServerEnvelope> request(v1::ClientEnvelope envelope,
+                                     std::chrono::milliseconds timeout);
+
+  /// Applies the limits the server announced in HelloReply to the current
+  /// session: frames over `max_frame_bytes` are refused before sending (0: no
+  /// limit), and a keep-alive is sent when the client would otherwise stay
+  /// silent for a third of `idle_timeout` (0: none).
+  void set_server_limits(std::uint32_t max_frame_bytes, std::chrono::milliseconds idle_timeout);
+
+  /// Starts a graceful close of the current session without waiting for it.
+  /// Requests in flight fail with errc::disconnected; on_closed is not called.
+  void close();
+
+  /// True on the network thread, where blocking would deadlock.
+  bool on_network_thread() const noexcept { return thread_.on_this_thread(); }
+
+ private:
+  struct state;
+  std::shared_ptr<state> state_;  // network-thread data, shared with queued tasks
+  // Declared last, destroyed first: the thread finishes the close it was
+  // given while state_ still exists.
+  network_thread thread_;
+};
+
+}  // namespace controlroom::detail
