@@ -27,6 +27,12 @@ void dispatch_frame(services& s, const std::shared_ptr<peer>& p, std::string_vie
     return;
   }
   const auto request_id = envelope->request_id();
+  if (envelope->body_case() == v1::ClientEnvelope::BODY_NOT_SET) {
+    s.metrics.malformed_frames.inc();
+    reply_error(s, *p, request_id, v1::ERROR_CODE_MALFORMED,
+                "the envelope carries no request this server knows (a newer protocol?)");
+    return;
+  }
   const auto it = table.find(envelope->body_case());
   if (it == table.end()) {
     reply_error(s, *p, request_id, v1::ERROR_CODE_MALFORMED,

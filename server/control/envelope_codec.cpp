@@ -8,9 +8,6 @@ std::optional<v1::ClientEnvelope> decode_client_envelope(std::string_view bytes)
       !envelope.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return std::nullopt;
   }
-  if (envelope.body_case() == v1::ClientEnvelope::BODY_NOT_SET) {
-    return std::nullopt;
-  }
   return envelope;
 }
 

@@ -15,7 +15,8 @@ namespace controlroom::server {
 namespace v1 = ::controlroom::v1;
 
 /// Parses one binary WebSocket message. nullopt when it is not a valid
-/// ClientEnvelope or carries no body.
+/// ClientEnvelope. An envelope without a known body still parses, so that the
+/// error can name its request_id (a newer client's request type, say).
 std::optional<v1::ClientEnvelope> decode_client_envelope(std::string_view bytes);
 
 /// Serializes once; the same bytes can go to many peers.

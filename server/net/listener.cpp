@@ -84,7 +84,8 @@ asio::awaitable<void> serve_http(tcp::socket socket, net_context& ctx, std::size
     }
     auto req = parser.release();
     const auto target = std::string(req.target());
-    if (beast::websocket::is_upgrade(req) && target == control_path) {
+    const auto path = target.substr(0, target.find('?'));
+    if (beast::websocket::is_upgrade(req) && path == control_path) {
       stream.expires_never();
       auto conn = std::make_shared<ws_connection>(stream.release_socket(), ctx, worker);
       conn->start(std::move(req));
@@ -93,7 +94,7 @@ asio::awaitable<void> serve_http(tcp::socket socket, net_context& ctx, std::size
     http_request api_req{std::string(req.method_string()), target,
                          std::string(req[http::field::authorization]), std::move(req.body())};
     http_response response;
-    if (target == control_path) {
+    if (path == control_path) {
       response = json_error(426, "upgrade_required",
                             "the control plane speaks WebSocket; send an Upgrade request");
     } else {

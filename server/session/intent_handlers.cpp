@@ -22,7 +22,8 @@ void on_submit_intent(services& s, const std::shared_ptr<peer>& p, const v1::Cli
     return;
   }
   if (req.operation_id().empty() || req.operation_id().size() > max_operation_id_bytes) {
-    reply_error(s, *p, request_id, v1::ERROR_CODE_MALFORMED,
+    reply_error(s, *p, request_id,
+                req.operation_id().empty() ? v1::ERROR_CODE_MALFORMED : v1::ERROR_CODE_TOO_LARGE,
                 "operation_id must be 1.." + std::to_string(max_operation_id_bytes) + " bytes");
     return;
   }

@@ -45,7 +45,8 @@ void on_create_session(services& s, const std::shared_ptr<peer>& p, const v1::Cl
   const auto& req = env.create_session();
   const auto request_id = env.request_id();
   if (req.title().empty() || req.title().size() > max_title_bytes) {
-    reply_error(s, *p, request_id, v1::ERROR_CODE_MALFORMED,
+    reply_error(s, *p, request_id,
+                req.title().empty() ? v1::ERROR_CODE_MALFORMED : v1::ERROR_CODE_TOO_LARGE,
                 "title must be 1.." + std::to_string(max_title_bytes) + " bytes");
     return;
   }

@@ -55,12 +55,13 @@ TEST_F(dispatcher_test, garbage_gets_a_malformed_error_and_is_counted) {
   EXPECT_EQ(metrics.malformed_frames.value(), 1u);
 }
 
-TEST_F(dispatcher_test, an_envelope_without_a_body_is_malformed) {
+TEST_F(dispatcher_test, an_envelope_without_a_known_body_is_malformed_and_names_its_request) {
   v1::ClientEnvelope empty;
   empty.set_request_id(9);
   send(empty);
   ASSERT_TRUE(peer->last().has_error());
   EXPECT_EQ(peer->last().error().code(), v1::ERROR_CODE_MALFORMED);
+  EXPECT_EQ(peer->last().request_id(), 9u);
 }
 
 TEST_F(dispatcher_test, hello_negotiates_the_highest_common_version) {
@@ -163,7 +164,7 @@ TEST_F(authenticated_dispatcher_test, create_session_validates_before_the_databa
   send(create(""));
   EXPECT_EQ(last_error(), v1::ERROR_CODE_MALFORMED);
   send(create(std::string(201, 'x')));
-  EXPECT_EQ(last_error(), v1::ERROR_CODE_MALFORMED);
+  EXPECT_EQ(last_error(), v1::ERROR_CODE_TOO_LARGE);
   auto bad_studio = create("Album");
   bad_studio.mutable_create_session()->set_studio_id("not-a-uuid");
   send(bad_studio);
