@@ -21,8 +21,13 @@ test_server::test_server(const std::function<void(server::config&)>& tweak) {
   srv_->start();
 }
 
-test_server::~test_server() {
+test_server::~test_server() { srv_->stop(); }
+
+void test_server::restart() {
   srv_->stop();
+  srv_.reset();
+  srv_ = std::make_unique<server::server>(cfg_);
+  srv_->start();
 }
 
 std::string test_server::ws_url() const {
