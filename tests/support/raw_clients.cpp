@@ -37,7 +37,8 @@ void run_until(asio::io_context& ioc, const bool& done, std::chrono::millisecond
 
 }  // namespace
 
-http_result http_request(std::uint16_t port, const std::string& target, const std::string& method) {
+http_result http_request(std::uint16_t port, const std::string& target, const std::string& method,
+                         const std::string& bearer) {
   asio::io_context ioc;
   tcp::socket socket(ioc);
   socket.connect({asio::ip::make_address("127.0.0.1"), port});
