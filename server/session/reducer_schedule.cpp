@@ -12,7 +12,8 @@ namespace controlroom::server {
 
 namespace reducer_detail {
 
-verdict decide_set_planned_start(const v1::SessionState& state, const v1::SetPlannedStart& intent) {
+verdict decide_set_planned_start(const v1::SessionState& /*state*/,
+                                 const v1::SetPlannedStart& intent) {
   if (intent.planned_start_unix_ms() < 0) {
     return reject(v1::ERROR_CODE_MALFORMED, "planned start must not be negative");
   }

@@ -15,7 +15,7 @@ bool is_known_target(v1::TalkbackTarget target) {
 
 }  // namespace
 
-verdict decide_start_talkback(const v1::SessionState& state, const actor& who,
+verdict decide_start_talkback(const v1::SessionState& /*state*/, const actor& who,
                               const v1::StartTalkback& intent) {
   if (!is_known_target(intent.target())) {
     return reject(v1::ERROR_CODE_MALFORMED, "talkback needs a target");

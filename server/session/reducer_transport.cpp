@@ -47,7 +47,7 @@ verdict decide_locate(const v1::SessionState& state, const v1::Locate& intent) {
   return check_position("position", intent.position_samples());
 }
 
-verdict decide_set_tempo(const v1::SessionState& state, const v1::SetTempo& intent) {
+verdict decide_set_tempo(const v1::SessionState& /*state*/, const v1::SetTempo& intent) {
   const double bpm = intent.bpm();
   // NaN fails both comparisons, so test for it by name.
   if (!std::isfinite(bpm) || bpm < min_tempo_bpm || bpm > max_tempo_bpm) {
@@ -56,7 +56,7 @@ verdict decide_set_tempo(const v1::SessionState& state, const v1::SetTempo& inte
   return std::nullopt;
 }
 
-verdict decide_set_meter(const v1::SessionState& state, const v1::SetMeter& intent) {
+verdict decide_set_meter(const v1::SessionState& /*state*/, const v1::SetMeter& intent) {
   const auto& meter = intent.meter();
   if (meter.beats_per_bar() < 1 || meter.beats_per_bar() > max_beats_per_bar) {
     return reject(v1::ERROR_CODE_MALFORMED, "beats per bar must be 1..64");
@@ -67,7 +67,7 @@ verdict decide_set_meter(const v1::SessionState& state, const v1::SetMeter& inte
   return std::nullopt;
 }
 
-verdict decide_set_loop(const v1::SessionState& state, const v1::SetLoop& intent) {
+verdict decide_set_loop(const v1::SessionState& /*state*/, const v1::SetLoop& intent) {
   const auto& loop = intent.loop();
   if (auto refused = check_position("loop start", loop.start_samples())) {
     return refused;
@@ -93,7 +93,8 @@ verdict decide_select_song(const v1::SessionState& state, const v1::SelectSong& 
 
 // Either way is valid at any time: revoking while a producer plays leaves
 // the transport as it is, for the engineer to take over.
-verdict decide_grant_transport(const v1::SessionState& state, const v1::GrantTransport& intent) {
+verdict decide_grant_transport(const v1::SessionState& /*state*/,
+                               const v1::GrantTransport& /*intent*/) {
   return std::nullopt;
 }
 

@@ -67,6 +67,7 @@ const std::map<change_case, expectation> expected_table = {
 std::vector<change_case> all_changes() {
   std::vector<change_case> out;
   const auto* oneof = v1::Intent::descriptor()->FindOneofByName("change");
+  out.reserve(static_cast<std::size_t>(oneof->field_count()));
   for (int i = 0; i < oneof->field_count(); ++i) {
     out.push_back(static_cast<change_case>(oneof->field(i)->number()));
   }
@@ -183,7 +184,7 @@ studio fixture_for(const std::string& user, bool driving) {
   }
   s.accept(R"pb(start_talkback { target: TALKBACK_TARGET_EVERYONE })pb", artist);
   s.accept(R"pb(add_track { name: "Kick" })pb", engineer);
-  s.accept(R"pb(grant_transport { producer_may_drive:)pb" +
+  s.accept(std::string(R"pb(grant_transport { producer_may_drive:)pb") +
                std::string(driving ? "true" : "false") + " }",
            engineer);
   return s;

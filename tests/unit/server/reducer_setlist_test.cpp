@@ -56,10 +56,9 @@ TEST(reducer_setlist, add_song_without_an_index_goes_first) {
 TEST(reducer_setlist, add_song_validates_the_title_and_the_setlist_size) {
   studio s;
   EXPECT_EQ(s.refuse_code(R"pb(add_song { title: "" })pb", producer), v1::ERROR_CODE_MALFORMED);
-  s.accept(R"pb(add_song { title: ")pb" + std::string(200, 'x') + R"(" })", producer);
-  EXPECT_EQ(
-      s.refuse_code(R"pb(add_song { title: ")pb" + std::string(201, 'x') + R"(" })", producer),
-      v1::ERROR_CODE_TOO_LARGE);
+  s.accept(with_filler(R"pb(add_song { title: ")pb", 200), producer);
+  EXPECT_EQ(s.refuse_code(with_filler(R"pb(add_song { title: ")pb", 201), producer),
+            v1::ERROR_CODE_TOO_LARGE);
   for (int i = 1; i < 500; ++i) {
     s.accept(R"pb(add_song { title: "t" })pb", producer);
   }
@@ -78,8 +77,7 @@ TEST(reducer_setlist, rename_song) {
   EXPECT_EQ(s.refuse_code(R"pb(rename_song { song_id: "s2" title: "" })pb", producer),
             v1::ERROR_CODE_MALFORMED);
   EXPECT_EQ(
-      s.refuse_code(R"pb(rename_song { song_id: "s2" title: ")pb" + std::string(201, 'x') + "\" }",
-                    producer),
+      s.refuse_code(with_filler(R"pb(rename_song { song_id: "s2" title: ")pb", 201), producer),
       v1::ERROR_CODE_TOO_LARGE);
 }
 

@@ -70,12 +70,10 @@ TEST(reducer_takes, set_take_notes) {
                   [](v1::SessionState& e) { e.mutable_takes(0)->set_notes("great bridge"); });
   s.expect_change(R"pb(set_take_notes { take_id: "tk5" })pb", producer,
                   [](v1::SessionState& e) { e.mutable_takes(0)->clear_notes(); });
-  s.accept(R"pb(set_take_notes { take_id: "tk5" notes: ")pb" + std::string(4000, 'n') + "\" }",
-           producer);
-  EXPECT_EQ(s.refuse_code(
-                R"pb(set_take_notes { take_id: "tk5" notes: ")pb" + std::string(4001, 'n') + "\" }",
-                producer),
-            v1::ERROR_CODE_TOO_LARGE);
+  s.accept(with_filler(R"pb(set_take_notes { take_id: "tk5" notes: ")pb", 4000), producer);
+  EXPECT_EQ(
+      s.refuse_code(with_filler(R"pb(set_take_notes { take_id: "tk5" notes: ")pb", 4001), producer),
+      v1::ERROR_CODE_TOO_LARGE);
   EXPECT_EQ(s.refuse_code(R"pb(set_take_notes { take_id: "s1" notes: "x" })pb", producer),
             v1::ERROR_CODE_NOT_FOUND);
 }

@@ -5,8 +5,8 @@
 // comparisons that print a readable difference.
 
 #include <cstdint>
-#include <source_location>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -27,20 +27,38 @@ inline const actor artist{"art", {role::artist}};
 inline const actor listener{"lis", {role::listener}};
 inline const actor server_actor{"", {}};
 
+/// Where a helper was called from, for its failure messages.
+/// (std::source_location would do, but clang 14 cannot parse libstdc++'s.)
+struct call_site {
+  // NOLINTNEXTLINE(google-explicit-constructor): built implicitly from `= {}`.
+  call_site(const char* file = __builtin_FILE(), int line = __builtin_LINE())
+      : file(file), line(line) {}
+  const char* file;
+  int line;
+};
+
 inline constexpr std::int64_t start_ms = 1'700'000'000'000;
 
 /// Parses text format; a typo in a test fails it instead of sending defaults.
 template <typename M>
-M parse(const std::string& text, std::source_location where = std::source_location::current()) {
+M parse(const std::string& text, call_site where = {}) {
   M message;
   if (!google::protobuf::TextFormat::ParseFromString(text, &message)) {
-    ADD_FAILURE_AT(where.file_name(), where.line()) << "cannot parse: " << text;
+    ADD_FAILURE_AT(where.file, where.line) << "cannot parse: " << text;
   }
   return message;
 }
 
-inline v1::Intent intent(const std::string& text,
-                         std::source_location where = std::source_location::current()) {
+/// `before`, `bytes` filler bytes, then `after`: a text-format intent with a
+/// text field exactly at, or just over, its limit.
+inline std::string with_filler(std::string before, std::size_t bytes,
+                               std::string_view after = "\" }") {
+  before.append(bytes, 'x');
+  before += after;
+  return before;
+}
+
+inline v1::Intent intent(const std::string& text, call_site where = {}) {
   return parse<v1::Intent>(text, where);
 }
 
@@ -55,13 +73,12 @@ inline std::string deterministic_bytes(const google::protobuf::Message& message)
 }
 
 inline void expect_proto_eq(const google::protobuf::Message& actual,
-                            const google::protobuf::Message& expected,
-                            std::source_location where = std::source_location::current()) {
+                            const google::protobuf::Message& expected, call_site where = {}) {
   std::string differences;
   google::protobuf::util::MessageDifferencer differencer;
   differencer.ReportDifferencesToString(&differences);
   if (!differencer.Compare(expected, actual)) {
-    ADD_FAILURE_AT(where.file_name(), where.line()) << "expected -> actual:\n" << differences;
+    ADD_FAILURE_AT(where.file, where.line) << "expected -> actual:\n" << differences;
   }
 }
 
@@ -82,35 +99,31 @@ struct studio {
   }
 
   /// Submits and expects acceptance; returns the event.
-  v1::Event accept(const std::string& text, const actor& who,
-                   std::source_location where = std::source_location::current()) {
+  v1::Event accept(const std::string& text, const actor& who, call_site where = {}) {
     auto outcome = submit(intent(text, where), who);
     if (auto* refused = std::get_if<rejection>(&outcome)) {
-      ADD_FAILURE_AT(where.file_name(), where.line())
-          << "refused (" << v1::ErrorCode_Name(refused->code) << " " << refused->message
-          << "): " << text;
+      ADD_FAILURE_AT(where.file, where.line) << "refused (" << v1::ErrorCode_Name(refused->code)
+                                             << " " << refused->message << "): " << text;
       return {};
     }
     return std::get<v1::Event>(std::move(outcome));
   }
 
   /// Submits and expects a rejection; the state must not change.
-  rejection refuse(const std::string& text, const actor& who,
-                   std::source_location where = std::source_location::current()) {
+  rejection refuse(const std::string& text, const actor& who, call_site where = {}) {
     const auto before = deterministic_bytes(state);
     auto outcome = submit(intent(text, where), who);
     if (std::holds_alternative<v1::Event>(outcome)) {
-      ADD_FAILURE_AT(where.file_name(), where.line()) << "accepted: " << text;
+      ADD_FAILURE_AT(where.file, where.line) << "accepted: " << text;
       return {v1::ERROR_CODE_UNSPECIFIED, "accepted"};
     }
     if (deterministic_bytes(state) != before) {
-      ADD_FAILURE_AT(where.file_name(), where.line()) << "a rejection changed the state";
+      ADD_FAILURE_AT(where.file, where.line) << "a rejection changed the state";
     }
     return std::get<rejection>(std::move(outcome));
   }
 
-  v1::ErrorCode refuse_code(const std::string& text, const actor& who,
-                            std::source_location where = std::source_location::current()) {
+  v1::ErrorCode refuse_code(const std::string& text, const actor& who, call_site where = {}) {
     return refuse(text, who, where).code;
   }
 
@@ -118,7 +131,7 @@ struct studio {
   /// changed by `change`, with the version advanced by one.
   template <typename Change>
   v1::Event expect_change(const std::string& text, const actor& who, Change change,
-                          std::source_location where = std::source_location::current()) {
+                          call_site where = {}) {
     v1::SessionState expected = state;
     change(expected);
     expected.set_version(state.version() + 1);

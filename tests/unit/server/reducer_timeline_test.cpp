@@ -16,13 +16,14 @@ TEST(reducer_timeline, add_marker_by_its_author) {
   const auto event = s.expect_change(
       R"pb(add_marker { position_samples: 96000 label: "chorus" color: "#00aaFF" })pb", producer,
       [](v1::SessionState& e) {
-        *e.add_markers() = parse<v1::Marker>(R"pb(
-          id: "m1"
-          position_samples: 96000
-          label: "chorus"
-          color: "#00aaFF"
-          author_user_id: "pro"
-        )pb");
+        *e.add_markers() = parse<v1::Marker>(
+            R"pb(
+              id: "m1"
+              position_samples: 96000
+              label: "chorus"
+              color: "#00aaFF"
+              author_user_id: "pro"
+            )pb");
       });
   EXPECT_EQ(event.intent().add_marker().color(), "#00aaFF");
 }
@@ -41,12 +42,11 @@ TEST(reducer_timeline, add_marker_validation) {
   studio s;
   EXPECT_EQ(s.refuse_code(R"pb(add_marker { position_samples: -1 })pb", producer),
             v1::ERROR_CODE_MALFORMED);
-  s.accept(R"pb(add_marker { label: ")pb" + std::string(200, 'l') + "\" }", producer);
-  EXPECT_EQ(
-      s.refuse_code(R"pb(add_marker { label: ")pb" + std::string(201, 'l') + "\" }", producer),
-      v1::ERROR_CODE_TOO_LARGE);
+  s.accept(with_filler(R"pb(add_marker { label: ")pb", 200), producer);
+  EXPECT_EQ(s.refuse_code(with_filler(R"pb(add_marker { label: ")pb", 201), producer),
+            v1::ERROR_CODE_TOO_LARGE);
   for (const char* color : {"ffcc00", "#ffcc0", "#ffcc000", "#ggcc00", "#ffcc0 ", "red", "#"}) {
-    EXPECT_EQ(s.refuse_code(R"pb(add_marker { color: ")pb" + std::string(color) + "\" }", producer),
+    EXPECT_EQ(s.refuse_code(std::string(R"pb(add_marker { color: ")pb") + color + "\" }", producer),
               v1::ERROR_CODE_MALFORMED)
         << color;
   }
@@ -86,10 +86,9 @@ TEST(reducer_timeline, update_marker_rejections) {
       v1::ERROR_CODE_MALFORMED);
   EXPECT_EQ(s.refuse_code(R"pb(update_marker { marker_id: "m9" color: "#12345" })pb", producer),
             v1::ERROR_CODE_MALFORMED);
-  EXPECT_EQ(s.refuse_code(
-                R"pb(update_marker { marker_id: "m9" label: ")pb" + std::string(201, 'x') + "\" }",
-                producer),
-            v1::ERROR_CODE_TOO_LARGE);
+  EXPECT_EQ(
+      s.refuse_code(with_filler(R"pb(update_marker { marker_id: "m9" label: ")pb", 201), producer),
+      v1::ERROR_CODE_TOO_LARGE);
 }
 
 TEST(reducer_timeline, remove_marker_takes_its_comments) {
@@ -134,11 +133,9 @@ TEST(reducer_timeline, add_comment_rejections) {
             v1::ERROR_CODE_MALFORMED);
   EXPECT_EQ(s.refuse_code(R"pb(add_comment { marker_id: "m9" text: "" })pb", artist),
             v1::ERROR_CODE_MALFORMED);
-  s.accept(R"pb(add_comment { marker_id: "m9" text: ")pb" + std::string(4000, 't') + "\" }",
-           artist);
+  s.accept(with_filler(R"pb(add_comment { marker_id: "m9" text: ")pb", 4000), artist);
   EXPECT_EQ(
-      s.refuse_code(
-          R"pb(add_comment { marker_id: "m9" text: ")pb" + std::string(4001, 't') + "\" }", artist),
+      s.refuse_code(with_filler(R"pb(add_comment { marker_id: "m9" text: ")pb", 4001), artist),
       v1::ERROR_CODE_TOO_LARGE);
   auto refused = s.refuse(R"pb(add_comment { marker_id: "m10" text: "x" })pb", artist);
   EXPECT_EQ(refused.code, v1::ERROR_CODE_NOT_FOUND);
@@ -154,7 +151,8 @@ TEST(reducer_timeline, comment_limit) {
   // Filled directly: this test is about the limit, not 20000 decisions.
   while (s.state.comments_size() < 20000) {
     auto& comment = *s.state.add_comments();
-    comment.set_id("x" + std::to_string(s.state.comments_size()));
+    comment.set_id("x");
+    comment.mutable_id()->append(std::to_string(s.state.comments_size()));
     comment.set_marker_id("m9");
   }
   EXPECT_EQ(s.refuse_code(R"pb(add_comment { marker_id: "m9" text: "x" })pb", artist),

@@ -18,8 +18,7 @@ TEST(reducer_tracks, add_track) {
                     *e.add_tracks() =
                         parse<v1::Track>(R"pb(id: "tr1" name: "Lead vox" input_label: "Mic 1")pb");
                   });
-  s.accept(R"pb(add_track { name: ")pb" + std::string(100, 'n') + "\" input_label: \"" +
-               std::string(200, 'l') + "\" }",
+  s.accept(with_filler(with_filler(R"pb(add_track { name: ")pb", 100, "\" input_label: \""), 200),
            engineer);
   EXPECT_EQ(s.state.tracks(1).id(), "tr2");
 }
@@ -27,11 +26,10 @@ TEST(reducer_tracks, add_track) {
 TEST(reducer_tracks, add_track_validates_name_label_and_count) {
   studio s;
   EXPECT_EQ(s.refuse_code(R"pb(add_track { name: "" })pb", engineer), v1::ERROR_CODE_MALFORMED);
-  EXPECT_EQ(s.refuse_code(R"pb(add_track { name: ")pb" + std::string(101, 'n') + "\" }", engineer),
+  EXPECT_EQ(s.refuse_code(with_filler(R"pb(add_track { name: ")pb", 101), engineer),
             v1::ERROR_CODE_TOO_LARGE);
   EXPECT_EQ(
-      s.refuse_code(R"pb(add_track { name: "ok" input_label: ")pb" + std::string(201, 'l') + "\" }",
-                    engineer),
+      s.refuse_code(with_filler(R"pb(add_track { name: "ok" input_label: ")pb", 201), engineer),
       v1::ERROR_CODE_TOO_LARGE);
   for (int i = 0; i < 256; ++i) {
     s.accept(R"pb(add_track { name: "t" })pb", engineer);
@@ -69,12 +67,10 @@ TEST(reducer_tracks, update_track_rejections) {
             v1::ERROR_CODE_NOT_FOUND);
   EXPECT_EQ(s.refuse_code(R"pb(update_track { track_id: "tr1" name: "" })pb", engineer),
             v1::ERROR_CODE_MALFORMED);
-  EXPECT_EQ(s.refuse_code(
-                R"pb(update_track { track_id: "tr1" name: ")pb" + std::string(101, 'x') + "\" }",
-                engineer),
-            v1::ERROR_CODE_TOO_LARGE);
-  EXPECT_EQ(s.refuse_code(R"pb(update_track { track_id: "tr1" input_label: ")pb" +
-                              std::string(201, 'x') + "\" }",
+  EXPECT_EQ(
+      s.refuse_code(with_filler(R"pb(update_track { track_id: "tr1" name: ")pb", 101), engineer),
+      v1::ERROR_CODE_TOO_LARGE);
+  EXPECT_EQ(s.refuse_code(with_filler(R"pb(update_track { track_id: "tr1" input_label: ")pb", 201),
                           engineer),
             v1::ERROR_CODE_TOO_LARGE);
 }

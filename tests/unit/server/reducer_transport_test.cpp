@@ -128,7 +128,8 @@ TEST(reducer_transport, take_limit) {
   // Filled directly: 10000 takes through the reducer would only be slower.
   while (s.state.takes_size() < 10000) {
     auto& take = *s.state.add_takes();
-    take.set_id("x" + std::to_string(s.state.takes_size()));
+    take.set_id("x");
+    take.mutable_id()->append(std::to_string(s.state.takes_size()));
     take.set_song_id("s2");
   }
   EXPECT_EQ(s.refuse_code(R"pb(record { position_samples: 0 })pb", engineer),
@@ -181,9 +182,9 @@ TEST(reducer_transport, set_meter) {
                     e.mutable_transport()->mutable_meter()->set_beat_unit(8);
                   });
   for (const unsigned unit : {1u, 2u, 4u, 8u, 16u, 32u}) {
-    s.accept(
-        R"pb(set_meter { meter { beats_per_bar: 64 beat_unit:)pb" + std::to_string(unit) + " } }",
-        engineer);
+    s.accept(std::string(R"pb(set_meter { meter { beats_per_bar: 64 beat_unit:)pb") +
+                 std::to_string(unit) + " } }",
+             engineer);
   }
   s.accept(R"pb(set_meter { meter { beats_per_bar: 1 beat_unit: 4 } })pb", engineer);
   for (const char* bad :
