@@ -51,6 +51,7 @@ struct options {
   int window = 64;
   double seconds = 10;
   double rate = 1000;
+  bool saturate = true;  // --saturate 0 runs only the steady phase
   std::string json;
 };
 
@@ -123,6 +124,7 @@ struct session_pair {
   std::map<std::string, clock_type::time_point> sent_at;  // operation id -> time
   std::uint64_t next_op = 0;
   int in_flight = 0;
+  std::string final_op;  // the driver's last intent of a phase; its echo ends the phase
 };
 
 asio::awaitable<void> set_up(asio::io_context& ioc, const options& o, session_pair& s, int n) {
@@ -133,6 +135,7 @@ asio::awaitable<void> set_up(asio::io_context& ioc, const options& o, session_pa
   v1::ClientEnvelope create;
   create.mutable_create_session()->set_title("bench " + std::to_string(n));
   create.mutable_create_session()->add_creator_roles(v1::ROLE_PRODUCER);
+  create.mutable_create_session()->add_creator_roles(v1::ROLE_ENGINEER);
   const auto created = co_await s.producer->request(create);
   if (!created.has_session_created()) {
     throw std::runtime_error("create failed: " + created.error().message());
@@ -162,14 +165,18 @@ v1::ClientEnvelope marker_intent(session_pair& s, std::uint64_t request_id) {
 }
 
 // The observer's side: match each SessionEvent to its send time.
-asio::awaitable<void> observe(session_pair& s, stats& st, const bool& measuring,
-                              const clock_type::time_point& stop_at) {
-  while (clock_type::now() < stop_at || !s.sent_at.empty()) {
+asio::awaitable<void> observe(session_pair& s, stats& st, const bool& measuring) {
+  for (;;) {
     const auto env = co_await s.observer->receive();
     if (!env.has_session_event()) {
       continue;
     }
-    const auto it = s.sent_at.find(env.session_event().event().operation_id());
+    const auto& op = env.session_event().event().operation_id();
+    if (op == s.final_op) {
+      s.sent_at.erase(op);
+      co_return;  // events arrive in order: everything before it is in
+    }
+    const auto it = s.sent_at.find(op);
     if (it == s.sent_at.end()) {
       continue;
     }
@@ -182,11 +189,13 @@ asio::awaitable<void> observe(session_pair& s, stats& st, const bool& measuring,
 }
 
 // The producer's replies: IntentAccepted frees a window slot.
-asio::awaitable<void> acknowledge(session_pair& s, stats& st, const clock_type::time_point& stop_at,
-                                  asio::steady_timer& slot) {
-  while (clock_type::now() < stop_at || s.in_flight > 0) {
+asio::awaitable<void> acknowledge(session_pair& s, stats& st, asio::steady_timer& slot) {
+  for (;;) {
     const auto env = co_await s.producer->receive();
     if (env.has_intent_accepted()) {
+      if (env.intent_accepted().operation_id() == s.final_op) {
+        co_return;
+      }
       ++st.accepted;
     } else if (env.has_error()) {
       ++st.errors;
@@ -196,6 +205,14 @@ asio::awaitable<void> acknowledge(session_pair& s, stats& st, const clock_type::
     --s.in_flight;
     slot.cancel_one();
   }
+}
+
+// Ends a phase: one last intent whose acknowledgement and event tell the
+// reader coroutines that nothing else of this phase is coming.
+asio::awaitable<void> finish(session_pair& s) {
+  auto env = marker_intent(s, s.producer->next_id());
+  s.final_op = env.submit_intent().operation_id();
+  co_await s.producer->send(env);
 }
 
 asio::awaitable<void> drive_window(session_pair& s, int window, const clock_type::time_point& stop_at,
@@ -212,14 +229,17 @@ asio::awaitable<void> drive_window(session_pair& s, int window, const clock_type
     ++s.in_flight;
     co_await s.producer->send(env);
   }
+  co_await finish(s);
 }
 
-asio::awaitable<void> drive_rate(session_pair& s, double per_session_rate,
-                                 const clock_type::time_point& stop_at) {
+// Sends at a steady rate; session `index` of `count` is offset by
+// index/count of a period so that the total arrives evenly, not in bursts.
+asio::awaitable<void> drive_rate(session_pair& s, double per_session_rate, std::size_t index,
+                                 std::size_t count, const clock_type::time_point& stop_at) {
   asio::steady_timer tick(co_await asio::this_coro::executor);
   const auto period = std::chrono::duration_cast<clock_type::duration>(
       std::chrono::duration<double>(1.0 / per_session_rate));
-  auto next = clock_type::now();
+  auto next = clock_type::now() + period * static_cast<long>(index) / static_cast<long>(count);
   while (next < stop_at) {
     tick.expires_at(next);
     co_await tick.async_wait(use_awaitable);
@@ -229,6 +249,7 @@ asio::awaitable<void> drive_rate(session_pair& s, double per_session_rate,
     co_await s.producer->send(env);
     next += period;
   }
+  co_await finish(s);
 }
 
 double percentile(std::vector<double>& v, double p) {
@@ -262,6 +283,8 @@ options parse(int argc, char** argv) {
       o.seconds = std::stod(v);
     } else if (k == "--rate") {
       o.rate = std::stod(v);
+    } else if (k == "--saturate") {
+      o.saturate = v != "0";
     } else if (k == "--json") {
       o.json = v;
     } else {
@@ -302,18 +325,25 @@ asio::awaitable<phase_result> run_phase(std::vector<session_pair>& pairs, const 
   };
   for (auto& s : pairs) {
     slots.push_back(std::make_unique<asio::steady_timer>(ex));
-    asio::co_spawn(ex, observe(s, st, measuring, stop_at), finished);
-    asio::co_spawn(ex, acknowledge(s, st, stop_at, *slots.back()), finished);
+    s.final_op.clear();
+    asio::co_spawn(ex, observe(s, st, measuring), finished);
+    asio::co_spawn(ex, acknowledge(s, st, *slots.back()), finished);
     if (windowed) {
       asio::co_spawn(ex, drive_window(s, o.window, stop_at, *slots.back()), finished);
     } else {
-      asio::co_spawn(ex, drive_rate(s, o.rate / static_cast<double>(pairs.size()), stop_at),
+      asio::co_spawn(ex,
+                     drive_rate(s, o.rate / static_cast<double>(pairs.size()),
+                                static_cast<std::size_t>(&s - pairs.data()), pairs.size(), stop_at),
                      finished);
     }
   }
   boost::system::error_code ec;
   co_await all_done.async_wait(asio::redirect_error(use_awaitable, ec));
   const double elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
+  for (auto& s : pairs) {
+    s.in_flight = 0;
+    s.sent_at.clear();
+  }
   phase_result r;
   r.accepted = st.accepted;
   r.errors = st.errors;
@@ -338,7 +368,9 @@ int main(int argc, char** argv) {
           for (int i = 0; i < o.sessions; ++i) {
             co_await set_up(ioc, o, pairs[static_cast<std::size_t>(i)], i);
           }
-          throughput = co_await run_phase(pairs, o, true);
+          if (o.saturate) {
+            throughput = co_await run_phase(pairs, o, true);
+          }
           steady = co_await run_phase(pairs, o, false);
         },
         [](std::exception_ptr e) {

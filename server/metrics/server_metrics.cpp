@@ -61,6 +61,8 @@ server_metrics::server_metrics(metrics_registry& r)
                                           {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000})),
       commit_failures(r.add_counter("controlroom_commit_failures_total",
                                     "Group-commit transactions that failed")),
+      commit_seconds(r.add_histogram("controlroom_commit_seconds",
+                                     "Time of one group-commit transaction", latency_bounds)),
       intents_accepted(r.add_counter("controlroom_intents_accepted_total",
                                      "Intents applied and made durable")),
       intents_rejected(r.add_counter("controlroom_intents_rejected_total",

@@ -45,6 +45,7 @@ struct server_metrics {
   counter& commit_batches;
   histogram& commit_batch_events;
   counter& commit_failures;
+  histogram& commit_seconds;
   counter& intents_accepted;
   counter& intents_rejected;
   histogram& intent_commit_seconds;

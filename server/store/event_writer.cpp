@@ -83,6 +83,7 @@ void event_writer::thread_main() {
     }
 
     std::string error;
+    const auto started = std::chrono::steady_clock::now();
     try {
       if (!conn || !conn->is_open()) {
         conn = std::make_unique<pqxx::connection>(url_);
@@ -113,6 +114,8 @@ void event_writer::thread_main() {
     }
     if (metrics_ != nullptr) {
       metrics_->commit_batches.inc();
+      metrics_->commit_seconds.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       metrics_->commit_batch_events.observe(static_cast<double>(batch.size()));
       if (!error.empty()) {
         metrics_->commit_failures.inc();
