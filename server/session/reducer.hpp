@@ -1,60 +1,24 @@
 #pragma once
 
-// The session state reducer: the heart of Controlroom. Pure functions, no
-// I/O, no clocks (time and versions come in as arguments), so every replica
-// and every replay of the log computes the same state.
-//
-//   decide(state, intent, actor, ...) -> Event or rejection   (may it happen?)
-//   apply(state, event)                                        (make it so)
-//
-// decide() checks the one permission table, the references (unknown song,
-// take, marker, ... -> NOT_FOUND), the values (MALFORMED, TOO_LARGE) and the
-// state's preconditions (FAILED_PRECONDITION). apply() never fails for an
-// event decide() produced against the same state.
+// The server's view of the shared state reducer (state/): the same decide()
+// and apply() every replica runs, plus how a new session's state begins.
 
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <variant>
+#include <vector>
 
-#include "controlroom/v1/control.pb.h"
-#include "controlroom/v1/state.pb.h"
+#include "controlroom/state/reducer.hpp"
 #include "domain/records.hpp"
-#include "domain/role.hpp"
 
 namespace controlroom::server {
 
-namespace v1 = ::controlroom::v1;
+using state::actor;
+using state::apply;
+using state::decide;
+using state::permitted;
+using state::rejection;
 
-/// Who submits an intent. An empty user_id is the server itself, which may
-/// do anything (it stops a disconnected talker's talkback, for instance).
-struct actor {
-  std::string user_id;
-  role_set roles;
-  bool is_server() const { return user_id.empty(); }
-};
-
-struct rejection {
-  v1::ErrorCode code = v1::ERROR_CODE_MALFORMED;
-  std::string message;
-};
-
-/// The permission table: may someone holding `roles` submit this kind of
-/// intent, given the state (producers drive the transport only while an
-/// engineer grants it)? Object-level rules (only a comment's author removes
-/// it) are in decide().
-bool permitted(const v1::SessionState& state, v1::Intent::ChangeCase change, role_set roles);
-
-/// Validates `intent` for `who` against `state`; on success returns the
-/// event to append, with version `state.version() + 1`.
-std::variant<v1::Event, rejection> decide(const v1::SessionState& state, const v1::Intent& intent,
-                                          const actor& who, const std::string& operation_id,
-                                          std::int64_t now_unix_ms);
-
-/// Applies an event; sets state.version to the event's version.
-void apply(v1::SessionState& state, const v1::Event& event);
-
-/// The state of a session just created (version 0).
+/// The state of a session just created (version 0): title, default transport
+/// (stopped, 120 bpm, 4/4) and the schedule with its members, sorted by user
+/// id so that every copy built from the same rows is byte-identical.
 v1::SessionState initial_state(const session_record& session,
                                const std::vector<member_record>& members);
 

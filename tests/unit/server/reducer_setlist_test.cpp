@@ -21,7 +21,7 @@ std::string song_ids(const v1::SessionState& state) {
 
 TEST(reducer_setlist, add_song_appends_by_default_and_records_where) {
   studio s;
-  const auto event = s.expect_change(R"pb(add_song { title: "Intro" index: -1 })pb", producer,
+  const auto event = s.expect_change(R"pb(add_song { title: "Intro" })pb", producer,
                                      [](v1::SessionState& expected) {
                                        auto& song = *expected.add_songs();
                                        song.set_id("s1");
@@ -32,7 +32,10 @@ TEST(reducer_setlist, add_song_appends_by_default_and_records_where) {
   EXPECT_EQ(
       s.accept(R"pb(add_song { title: "B" index: 99 })pb", producer).intent().add_song().index(),
       1);
-  EXPECT_EQ(song_ids(s.state), "s1 s2");
+  EXPECT_EQ(
+      s.accept(R"pb(add_song { title: "C" index: -1 })pb", producer).intent().add_song().index(),
+      2);
+  EXPECT_EQ(song_ids(s.state), "s1 s2 s3");
 }
 
 TEST(reducer_setlist, add_song_inserts_at_an_index) {
@@ -46,11 +49,12 @@ TEST(reducer_setlist, add_song_inserts_at_an_index) {
   EXPECT_EQ(s.state.songs(2).title(), "D");
 }
 
-TEST(reducer_setlist, add_song_without_an_index_goes_first) {
-  // proto3's default index is 0, a real position; appending takes -1.
+TEST(reducer_setlist, add_song_without_an_index_goes_last_and_index_zero_goes_first) {
   auto s = recorded_studio();
-  s.accept(R"pb(add_song { title: "Opener" })pb", producer);
-  EXPECT_EQ(song_ids(s.state), "s12 s1 s2 s3");
+  s.accept(R"pb(add_song { title: "Closer" })pb", producer);
+  EXPECT_EQ(song_ids(s.state), "s1 s2 s3 s12");
+  s.accept(R"pb(add_song { title: "Opener" index: 0 })pb", producer);
+  EXPECT_EQ(song_ids(s.state), "s13 s1 s2 s3 s12");
 }
 
 TEST(reducer_setlist, add_song_validates_the_title_and_the_setlist_size) {

@@ -3,9 +3,9 @@
 
 #include <string>
 
-#include "session/reducer_detail.hpp"
+#include "reducer_detail.hpp"
 
-namespace controlroom::server::reducer_detail {
+namespace controlroom::state::reducer_detail {
 
 namespace {
 
@@ -114,4 +114,4 @@ bool is_recording(const v1::SessionState& state) {
   return !state.transport().recording_take_id().empty();
 }
 
-}  // namespace controlroom::server::reducer_detail
+}  // namespace controlroom::state::reducer_detail

@@ -1,30 +1,12 @@
-// The schedule: when the session is planned to start and who is invited.
-// initial_state() lives here because the schedule is most of what a new
-// session knows.
+// The state of a session just created: version 0 of its log.
 
 #include <algorithm>
 #include <vector>
 
 #include "control/envelope_codec.hpp"
-#include "session/reducer_detail.hpp"
+#include "session/reducer.hpp"
 
 namespace controlroom::server {
-
-namespace reducer_detail {
-
-verdict decide_set_planned_start(const v1::SessionState& /*state*/,
-                                 const v1::SetPlannedStart& intent) {
-  if (intent.planned_start_unix_ms() < 0) {
-    return reject(v1::ERROR_CODE_MALFORMED, "planned start must not be negative");
-  }
-  return std::nullopt;
-}
-
-void apply_set_planned_start(v1::SessionState& state, const v1::SetPlannedStart& intent) {
-  state.mutable_schedule()->set_planned_start_unix_ms(intent.planned_start_unix_ms());
-}
-
-}  // namespace reducer_detail
 
 v1::SessionState initial_state(const session_record& session,
                                const std::vector<member_record>& members) {

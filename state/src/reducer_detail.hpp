@@ -18,9 +18,9 @@
 #include <string>
 #include <string_view>
 
-#include "session/reducer.hpp"
+#include "controlroom/state/reducer.hpp"
 
-namespace controlroom::server::reducer_detail {
+namespace controlroom::state::reducer_detail {
 
 using verdict = std::optional<rejection>;
 
@@ -175,4 +175,4 @@ void apply_stop_talkback(v1::SessionState& state, const v1::StopTalkback& intent
 verdict decide_set_planned_start(const v1::SessionState& state, const v1::SetPlannedStart& intent);
 void apply_set_planned_start(v1::SessionState& state, const v1::SetPlannedStart& intent);
 
-}  // namespace controlroom::server::reducer_detail
+}  // namespace controlroom::state::reducer_detail

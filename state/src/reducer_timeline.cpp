@@ -3,9 +3,9 @@
 
 #include <string>
 
-#include "session/reducer_detail.hpp"
+#include "reducer_detail.hpp"
 
-namespace controlroom::server::reducer_detail {
+namespace controlroom::state::reducer_detail {
 
 verdict decide_add_marker(const v1::SessionState& state, v1::AddMarker& intent) {
   if (auto refused = check_position("marker position", intent.position_samples())) {
@@ -143,4 +143,4 @@ void apply_remove_comment(v1::SessionState& state, const v1::RemoveComment& inte
   }
 }
 
-}  // namespace controlroom::server::reducer_detail
+}  // namespace controlroom::state::reducer_detail

@@ -3,9 +3,9 @@
 
 #include <string>
 
-#include "session/reducer_detail.hpp"
+#include "reducer_detail.hpp"
 
-namespace controlroom::server::reducer_detail {
+namespace controlroom::state::reducer_detail {
 
 namespace {
 
@@ -63,4 +63,4 @@ void apply_stop_talkback(v1::SessionState& state, const v1::StopTalkback& intent
   }
 }
 
-}  // namespace controlroom::server::reducer_detail
+}  // namespace controlroom::state::reducer_detail

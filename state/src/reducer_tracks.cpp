@@ -1,8 +1,8 @@
 // Tracks: the engineer's inputs, with their arm, mute and solo switches.
 
-#include "session/reducer_detail.hpp"
+#include "reducer_detail.hpp"
 
-namespace controlroom::server::reducer_detail {
+namespace controlroom::state::reducer_detail {
 
 verdict decide_add_track(const v1::SessionState& state, const v1::AddTrack& intent) {
   if (auto refused = check_name("track name", intent.name(), max_track_name_bytes)) {
@@ -73,4 +73,4 @@ void apply_remove_track(v1::SessionState& state, const v1::RemoveTrack& intent) 
   }
 }
 
-}  // namespace controlroom::server::reducer_detail
+}  // namespace controlroom::state::reducer_detail

@@ -4,9 +4,9 @@
 #include <string_view>
 #include <unordered_set>
 
-#include "session/reducer_detail.hpp"
+#include "reducer_detail.hpp"
 
-namespace controlroom::server::reducer_detail {
+namespace controlroom::state::reducer_detail {
 
 namespace {
 
@@ -30,7 +30,7 @@ verdict decide_add_song(const v1::SessionState& state, v1::AddSong& intent) {
     return refused;
   }
   // Resolve "append" now so the event says where the song went.
-  if (intent.index() < 0 || intent.index() > state.songs_size()) {
+  if (!intent.has_index() || intent.index() < 0 || intent.index() > state.songs_size()) {
     intent.set_index(state.songs_size());
   }
   return std::nullopt;
@@ -156,4 +156,4 @@ void apply_unpick_take(v1::SessionState& state, const v1::UnpickTake& intent) {
   }
 }
 
-}  // namespace controlroom::server::reducer_detail
+}  // namespace controlroom::state::reducer_detail

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <string>
 
-#include "session/reducer_detail.hpp"
+#include "reducer_detail.hpp"
 
-namespace controlroom::server::reducer_detail {
+namespace controlroom::state::reducer_detail {
 
 namespace {
 
@@ -176,4 +176,4 @@ void apply_record(v1::SessionState& state, const v1::Event& event, const v1::Rec
   transport.set_position_samples(intent.position_samples());
 }
 
-}  // namespace controlroom::server::reducer_detail
+}  // namespace controlroom::state::reducer_detail

@@ -2,15 +2,15 @@
 // live in the file of its feature (see reducer_detail.hpp); nothing here knows
 // what an intent means beyond who may send it.
 
-#include "session/reducer.hpp"
+#include "controlroom/state/reducer.hpp"
 
 #include <cstdint>
 #include <string>
 #include <utility>
 
-#include "session/reducer_detail.hpp"
+#include "reducer_detail.hpp"
 
-namespace controlroom::server {
+namespace controlroom::state {
 
 namespace {
 
@@ -282,4 +282,4 @@ void apply(v1::SessionState& state, const v1::Event& event) {
   state.set_version(event.version());
 }
 
-}  // namespace controlroom::server
+}  // namespace controlroom::state

@@ -1,9 +1,9 @@
 // The producer's judgement of takes: rating, circling, notes. Picking a take
 // for the record is the setlist's business (reducer_setlist.cpp).
 
-#include "session/reducer_detail.hpp"
+#include "reducer_detail.hpp"
 
-namespace controlroom::server::reducer_detail {
+namespace controlroom::state::reducer_detail {
 
 verdict decide_rate_take(const v1::SessionState& state, const v1::RateTake& intent) {
   if (find_take(state, intent.take_id()) < 0) {
@@ -50,4 +50,4 @@ void apply_set_take_notes(v1::SessionState& state, const v1::SetTakeNotes& inten
   }
 }
 
-}  // namespace controlroom::server::reducer_detail
+}  // namespace controlroom::state::reducer_detail

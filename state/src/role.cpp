@@ -1,6 +1,6 @@
-#include "domain/role.hpp"
+#include "controlroom/state/role.hpp"
 
-namespace controlroom::server {
+namespace controlroom::state {
 
 std::string_view to_string(role r) {
   switch (r) {
@@ -61,4 +61,4 @@ role_set role_set::from_csv(std::string_view csv) {
   return out;
 }
 
-}  // namespace controlroom::server
+}  // namespace controlroom::state
