@@ -129,7 +129,10 @@ void handle_session_api(db_pool& db, const http_request& req, http_responder res
           std::string body = "{\"events\":[";
           const auto events = event_repository::events_after(tx, t.session_id, t.after, t.limit);
           for (std::size_t i = 0; i < events.size(); ++i) {
-            body += (i ? "," : "") + to_json(events[i]);
+            if (i > 0) {
+              body += ',';
+            }
+            body += to_json(events[i]);
           }
           a.body = body + "]}";
         }
