@@ -144,6 +144,9 @@ void live_session::submit(const actor& who, const v1::SubmitIntent& request, wai
     }
   }
   if (phase_ != phase::ready) {
+    if (phase_ == phase::failed) {
+      begin_recovery();  // the database may be back: try again, lazily
+    }
     reject(w, v1::ERROR_CODE_UNAVAILABLE,
            "the session is recovering from a database error; retry with the same operation id");
     return;
@@ -237,21 +240,31 @@ void live_session::begin_recovery() {
   std::vector<in_flight> failed(std::make_move_iterator(pending_.begin()),
                                 std::make_move_iterator(pending_.end()));
   pending_.clear();
+  read_back(std::move(failed), 1);
+}
+
+void live_session::read_back(std::vector<in_flight> failed, int attempt) {
   auto failed_shared = std::make_shared<std::vector<in_flight>>(std::move(failed));
   deps_.db.run(
       [id = info_.id, after = committed_.version()](pqxx::connection_base& conn) {
         pqxx::read_transaction tx(conn);
         return event_repository::events_after(tx, id, after, 1'000'000);
       },
-      [post = post_, failed_shared](store_result<std::vector<v1::Event>> events) {
-        post([events = std::move(events), failed_shared](live_session& s) mutable {
-          s.on_recovered(std::move(events), std::move(*failed_shared));
+      [post = post_, failed_shared, attempt](store_result<std::vector<v1::Event>> events) {
+        post([events = std::move(events), failed_shared, attempt](live_session& s) mutable {
+          s.on_recovered(std::move(events), std::move(*failed_shared), attempt);
         });
       });
 }
 
 void live_session::on_recovered(store_result<std::vector<v1::Event>> events,
-                                std::vector<in_flight> failed) {
+                                std::vector<in_flight> failed, int attempt) {
+  if (!events.ok() && attempt < max_recovery_attempts) {
+    // A dropped database connection fails the first read too; the pool
+    // reconnects for the next job, so try again before giving up.
+    read_back(std::move(failed), attempt + 1);
+    return;
+  }
   if (events.ok()) {
     // What landed although the commit reported failure (an in-doubt commit)
     // is real: publish it, and its authors get their acknowledgement.

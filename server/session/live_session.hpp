@@ -89,7 +89,10 @@ class live_session {
   void on_committed(std::uint64_t version, std::uint64_t epoch, bool ok);
   void publish(const v1::Event& event);
   void begin_recovery();
-  void on_recovered(store_result<std::vector<v1::Event>> events, std::vector<in_flight> failed);
+  // Reads what landed after the committed version; retried a few times.
+  void read_back(std::vector<in_flight> failed, int attempt);
+  void on_recovered(store_result<std::vector<v1::Event>> events, std::vector<in_flight> failed,
+                    int attempt);
   void rebuild_speculative();
   void maybe_snapshot();
   void accept(const waiter& w, const std::string& operation_id, std::uint64_t version);
@@ -99,6 +102,8 @@ class live_session {
   dependencies deps_;
   self_post post_;
   room room_;
+
+  static constexpr int max_recovery_attempts = 3;
 
   enum class phase { loading, ready, recovering, failed };
   phase phase_ = phase::loading;

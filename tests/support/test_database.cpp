@@ -37,6 +37,13 @@ std::string with_database(const std::string& url, const std::string& name) {
   return url.substr(0, slash + 1) + name + url.substr(end);
 }
 
+std::string with_database_name(const std::string& url) {
+  const auto scheme = url.find("://");
+  const auto slash = url.find('/', scheme + 3);
+  const auto query = url.find('?', slash);
+  return url.substr(slash + 1, (query == std::string::npos ? url.size() : query) - slash - 1);
+}
+
 test_database::test_database(bool migrated) {
   const auto admin = admin_database_url();
   std::string suffix;

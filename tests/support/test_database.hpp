@@ -12,6 +12,9 @@ namespace controlroom::testing {
 /// The admin URL from the environment; throws std::runtime_error when unset.
 std::string admin_database_url();
 
+/// The database name in a URL made by with_database().
+std::string with_database_name(const std::string& url);
+
 /// `url` with its database name replaced by `name`.
 std::string with_database(const std::string& url, const std::string& name);
 
