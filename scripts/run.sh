@@ -138,7 +138,6 @@ cat <<EOF
 
 Controlroom is running (controlroomd pid $server_pid).
 
-  web console     $base/
   health          $base/healthz
   readiness       $base/readyz
   metrics         $base/metrics
@@ -147,6 +146,7 @@ Controlroom is running (controlroomd pid $server_pid).
   data            $pg_data (kept across runs)
 
   admin token     $token
+  session state   $base/api/v1/sessions/SESSION_ID/state  (Authorization: Bearer TOKEN)
 
 Press Ctrl-C to stop.
 EOF
