@@ -114,3 +114,17 @@ TEST(config, usage_lists_every_key) {
 
 }  // namespace
 }  // namespace controlroom::server
+
+namespace controlroom::server {
+namespace {
+
+TEST(config, the_shipped_example_configuration_is_valid) {
+  const auto cmd = parse_command_line(
+      {"serve", "--config", CONTROLROOM_SOURCE_DIR "/deploy/controlroomd.conf.example"});
+  const auto cfg = load_config(cmd, {});
+  EXPECT_EQ(cfg.listen_address, "0.0.0.0");
+  EXPECT_FALSE(cfg.database_url.empty());
+}
+
+}  // namespace
+}  // namespace controlroom::server
