@@ -6,26 +6,43 @@
 /// Threading contract
 /// ------------------
 /// Each client owns one network thread, started by the constructor and joined
-/// by the destructor. All I/O and every callback run on that thread.
+/// by the destructor. All I/O, every callback and every submit_async()
+/// completion run on that thread, one at a time, in the order things happened.
 ///
-/// - Blocking calls (connect, create_session, join, leave, ping) may be made
-///   from any thread except the network thread, concurrently: each request
-///   carries its own id and waits for its own reply. Made from inside a
-///   callback, they return errc::wrong_thread at once instead of deadlocking.
-/// - close() and the destructor never wait for the server and may be called
-///   from any thread. Destroying the client from inside its own callback is
-///   allowed: the network thread then winds down on its own.
+/// - Blocking calls (connect, create_session, join, leave, ping, submit) may
+///   be made from any thread except the network thread, concurrently: each
+///   request carries its own id and waits for its own reply. Made from inside
+///   a callback, they return errc::wrong_thread at once instead of deadlocking.
+/// - close(), interrupt(), submit_async(), the state accessors and the
+///   destructor never wait for the server and may be called from any thread,
+///   callbacks included. Destroying the client from inside its own callback
+///   is allowed: the network thread then winds down on its own.
 /// - Callbacks must return quickly; they delay every other event and reply.
+///
+/// Replica and resume
+/// ------------------
+/// While joined, the client keeps a replica of the session state: the
+/// snapshot or catch-up events of the Joined reply, then every SessionEvent,
+/// applied in version order by the same reducer the server runs, so the
+/// replica equals the server's state at the replica's version byte for byte.
+/// When the connection drops while joined (and client_config::auto_reconnect
+/// is on), the client reconnects with backoff, authenticates, rejoins the same
+/// session with the same roles naming the version it holds, applies what it
+/// missed (or a snapshot), and re-sends every intent not yet acknowledged with
+/// its original operation id, which the server applies at most once.
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
 #include "controlroom/errors.hpp"
+#include "controlroom/intents.hpp"
+#include "controlroom/session_state.hpp"
 #include "controlroom/types.hpp"
 
 namespace controlroom {
@@ -41,9 +58,30 @@ struct client_config {
   std::string client_name = "controlroom-sdk/0.1";
   /// Bounds name resolution, TCP connect and the WebSocket upgrade together.
   std::chrono::milliseconds connect_timeout{5000};
-  /// Bounds each request/reply round trip, including Hello and Authenticate.
+  /// Bounds each request/reply round trip, including Hello and Authenticate,
+  /// and the wait for an intent's acknowledgement (reconnects included).
   std::chrono::milliseconds request_timeout{10000};
+  /// Reconnect and resume when the connection drops while joined.
+  bool auto_reconnect = true;
+  /// The delay before the first reconnect attempt; it doubles with every
+  /// failed attempt up to reconnect_max_backoff. Each actual delay is drawn
+  /// at random between half the nominal delay and all of it, so that the
+  /// clients of a restarted server do not all come back in the same instant.
+  std::chrono::milliseconds reconnect_initial_backoff{100};
+  /// The longest nominal delay between two reconnect attempts.
+  std::chrono::milliseconds reconnect_max_backoff{5000};
 };
+
+/// Where the client's connection stands; see client::on_connection_state().
+enum class connection_state {
+  connected,     ///< connect() succeeded: authenticated, not yet in a session
+  reconnecting,  ///< the connection dropped while joined; reconnect attempts run
+  resumed,       ///< reconnected and rejoined; the replica is current again
+  closed,        ///< no connection, and none will be attempted without connect()
+};
+
+/// "connected", "reconnecting", "resumed", "closed"; "unknown" otherwise.
+std::string_view to_string(connection_state s) noexcept;
 
 /// A connection to a controlroomd server: authentication, sessions, presence.
 ///
