@@ -15,11 +15,6 @@
 //
 // Threading: one io_context on one thread runs every connection.
 
-#include <boost/asio.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -29,6 +24,11 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include "controlroom/v1/control.pb.h"
 
@@ -215,7 +215,8 @@ asio::awaitable<void> finish(session_pair& s) {
   co_await s.producer->send(env);
 }
 
-asio::awaitable<void> drive_window(session_pair& s, int window, const clock_type::time_point& stop_at,
+asio::awaitable<void> drive_window(session_pair& s, int window,
+                                   const clock_type::time_point& stop_at,
                                    asio::steady_timer& slot) {
   while (clock_type::now() < stop_at) {
     if (s.in_flight >= window) {
