@@ -26,7 +26,7 @@ struct config {
   std::size_t max_http_body_bytes = 1024 * 1024;
   std::chrono::milliseconds idle_timeout{30'000};
   std::chrono::milliseconds handshake_timeout{10'000};
-  std::size_t send_queue_limit = 1024;  // queued outbound frames per connection
+  std::size_t send_queue_limit = 1024;       // queued outbound frames per connection
   std::size_t commit_queue_limit = 100'000;  // events waiting for the group commit
   std::size_t commit_batch_limit = 2000;     // events per group-commit transaction
   std::uint64_t snapshot_every = 500;        // committed events between snapshots

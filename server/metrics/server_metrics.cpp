@@ -63,14 +63,13 @@ server_metrics::server_metrics(metrics_registry& r)
                                     "Group-commit transactions that failed")),
       commit_seconds(r.add_histogram("controlroom_commit_seconds",
                                      "Time of one group-commit transaction", latency_bounds)),
-      intents_accepted(r.add_counter("controlroom_intents_accepted_total",
-                                     "Intents applied and made durable")),
+      intents_accepted(
+          r.add_counter("controlroom_intents_accepted_total", "Intents applied and made durable")),
       intents_rejected(r.add_counter("controlroom_intents_rejected_total",
                                      "Intents refused (role, reference, value, precondition)")),
       intent_commit_seconds(r.add_histogram(
           "controlroom_intent_commit_seconds",
-          "From receiving an intent to its durable commit (before the broadcast)",
-          latency_bounds)),
+          "From receiving an intent to its durable commit (before the broadcast)", latency_bounds)),
       build_info(r.add_gauge("controlroom_build_info", "Build information; value is always 1",
                              {{"version", version_string}})) {
   for (std::size_t i = 0; i < connections_closed.size(); ++i) {

@@ -21,7 +21,9 @@ test_server::test_server(const std::function<void(server::config&)>& tweak) {
   srv_->start();
 }
 
-test_server::~test_server() { srv_->stop(); }
+test_server::~test_server() {
+  srv_->stop();
+}
 
 void test_server::restart() {
   srv_->stop();

@@ -1,7 +1,8 @@
+#include "session/room.hpp"
+
 #include <gtest/gtest.h>
 
 #include "fake_peer.hpp"
-#include "session/room.hpp"
 
 namespace controlroom::server {
 namespace {
