@@ -14,6 +14,20 @@ result<T> moved_from() {
 
 }  // namespace
 
+std::string_view to_string(connection_state s) noexcept {
+  switch (s) {
+    case connection_state::connected:
+      return "connected";
+    case connection_state::reconnecting:
+      return "reconnecting";
+    case connection_state::resumed:
+      return "resumed";
+    case connection_state::closed:
+      return "closed";
+  }
+  return "unknown";
+}
+
 client::client(client_config config) : impl_(std::make_unique<impl>(std::move(config))) {}
 client::~client() = default;
 client::client(client&&) noexcept = default;
@@ -55,6 +69,47 @@ result<std::chrono::microseconds> client::ping() {
 void client::close() {
   if (impl_)
     impl_->close();
+}
+
+void client::interrupt() {
+  if (impl_)
+    impl_->interrupt();
+}
+
+result<std::uint64_t> client::submit(const intent& change, std::uint64_t expected_version) {
+  return impl_ ? impl_->submit(change, expected_version) : moved_from<std::uint64_t>();
+}
+
+void client::submit_async(const intent& change, std::function<void(result<std::uint64_t>)> done,
+                          std::uint64_t expected_version) {
+  if (impl_) {
+    impl_->submit_async(change, std::move(done), expected_version);
+  } else if (done) {
+    // No network thread to run it on: the caller's thread is the only one left.
+    done(moved_from<std::uint64_t>());
+  }
+}
+
+session_state client::state() const {
+  return impl_ ? impl_->state() : session_state{};
+}
+
+std::uint64_t client::state_version() const {
+  return impl_ ? impl_->state_version() : 0;
+}
+
+std::string client::state_bytes() const {
+  return impl_ ? impl_->state_bytes() : std::string();
+}
+
+void client::on_state_changed(std::function<void(const event_info&)> handler) {
+  if (impl_)
+    impl_->on_state_changed(std::move(handler));
+}
+
+void client::on_connection_state(std::function<void(connection_state)> handler) {
+  if (impl_)
+    impl_->on_connection_state(std::move(handler));
 }
 
 void client::on_presence(std::function<void(const presence_event&)> handler) {

@@ -1,27 +1,18 @@
 #include "client_impl.hpp"
 
+#include <future>
 #include <utility>
 
 #include "convert.hpp"
-#include "url.hpp"
 
 namespace controlroom {
 namespace {
 
-constexpr std::uint32_t min_protocol_version = 1;
-constexpr std::uint32_t max_protocol_version = 1;
+using namespace std::chrono_literals;
 
-// An exception escaping into the network thread would end the connection for
-// everyone; the callback contract says "must not throw", this enforces it.
-template <class F, class... Args>
-void invoke_quietly(const F& f, const Args&... args) noexcept {
-  if (!f)
-    return;
-  try {
-    f(args...);
-  } catch (...) {
-  }
-}
+// Extra time a blocking caller waits beyond the deadlines the network thread
+// enforces itself before it stops trusting them.
+constexpr auto watchdog_slack = 2s;
 
 template <class T>
 result<T> failure(const result<v1::ServerEnvelope>& r) {
@@ -32,10 +23,28 @@ result<T> failure(const result<v1::ServerEnvelope>& r) {
 
 client::impl::impl(client_config config)
     : config_(std::move(config)),
-      connection_({[this](v1::ServerEnvelope&& e) { handle_event(std::move(e)); },
+      backoff_(config_.reconnect_initial_backoff, config_.reconnect_max_backoff,
+               detail::operation_ids::random_client_id()),
+      operation_ids_(detail::operation_ids::random_client_id()),
+      connection_({[this](std::uint64_t generation, v1::ServerEnvelope&& e) {
+                     handle_event(generation, std::move(e));
+                   },
                    [this](std::uint64_t generation, std::error_code ec, const std::string& reason) {
                      handle_closed(generation, ec, reason);
                    }}) {}
+
+client::impl::~impl() {
+  alive_->store(false);
+  close();
+  // Armed timers would keep the network thread from winding down.
+  if (connection_.on_network_thread()) {
+    abandon_network_work();
+  } else {
+    // Runs while connection_'s destructor joins the thread, before any
+    // member it touches is destroyed.
+    connection_.post([this] { abandon_network_work(); });
+  }
+}
 
 status client::impl::connect() {
   if (connection_.on_network_thread()) {
@@ -46,13 +55,23 @@ status client::impl::connect() {
   if (!url)
     return {url.error(), url.message()};
   close();
-  auto opened = connection_.open(url.value(), config_.connect_timeout, config_.client_name);
-  if (!opened)
-    return {opened.error(), opened.message()};
-  auto s = handshake(opened.value());
-  if (!s)
-    connection_.close();
-  return s;
+  std::uint64_t epoch = 0;
+  {
+    std::lock_guard lock(mutex_);
+    url_ = url.value();
+    epoch = epoch_;
+  }
+  auto done = std::make_shared<std::promise<status>>();
+  auto established = done->get_future();
+  connection_.post(guarded([this, epoch, done] {
+    do_establish(epoch, false, [done](status s) { done->set_value(std::move(s)); });
+  }));
+  const auto bound = config_.connect_timeout + 2 * config_.request_timeout + watchdog_slack;
+  if (established.wait_for(bound) == std::future_status::timeout) {
+    close();
+    return {errc::timeout, "no connection within " + std::to_string(bound.count()) + " ms"};
+  }
+  return established.get();
 }
 
 std::string client::impl::connection_id() const {
@@ -76,17 +95,50 @@ result<session_info> client::impl::create_session(const session_options& options
 
 result<joined_session> client::impl::join(const std::string& session_id,
                                           const std::vector<role>& roles) {
+  if (auto s = usable(); !s)
+    return {s.error(), s.message()};
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(mutex_);
+    generation = generation_;
+  }
   v1::ClientEnvelope request;
   auto* join = request.mutable_join_session();
   join->set_session_id(session_id);
   detail::roles_to_proto(roles, join->mutable_roles());
-  auto reply = call(std::move(request), body::kJoined);
-  if (!reply)
-    return failure<joined_session>(reply);
-  auto joined = detail::from_proto(reply.value().joined());
-  std::lock_guard lock(mutex_);
-  joined_session_id_ = joined.session.id;
-  return joined;
+  const auto resume = replica_.resume_from(session_id);
+  join->set_has_replica(resume.has_replica);
+  join->set_known_version(resume.known_version);
+
+  // The reply is adopted on the network thread, before the SessionEvents
+  // that follow it there; the caller only waits for the outcome.
+  auto outcome = std::make_shared<std::promise<result<joined_session>>>();
+  auto answered = outcome->get_future();
+  connection_.async_request(
+      generation, std::move(request), config_.request_timeout,
+      [this, alive = alive_, generation, roles, outcome](result<v1::ServerEnvelope> r) {
+        if (!alive->load()) {
+          outcome->set_value({errc::disconnected, "client destroyed"});
+          return;
+        }
+        auto reply = detail::expect_body(std::move(r), body::kJoined);
+        if (!reply) {
+          outcome->set_value(failure<joined_session>(reply));
+          return;
+        }
+        const auto& joined = reply.value().joined();
+        {
+          std::lock_guard lock(mutex_);
+          join_roles_ = roles;
+        }
+        auto joined_session = detail::from_proto(joined);
+        adopt_joined(generation, joined, false);
+        outcome->set_value(std::move(joined_session));
+      });
+  if (answered.wait_for(config_.request_timeout + watchdog_slack) == std::future_status::timeout)
+    return {errc::timeout, "no reply within " + std::to_string(config_.request_timeout.count()) +
+                               " ms"};
+  return answered.get();
 }
 
 status client::impl::leave() {
@@ -95,7 +147,9 @@ status client::impl::leave() {
   std::string session_id;
   {
     std::lock_guard lock(mutex_);
-    session_id = joined_session_id_;
+    // From now on the client does not want the session back, even if the
+    // connection drops before the server has answered.
+    session_id = std::exchange(joined_session_id_, {});
   }
   if (session_id.empty())
     return {errc::not_joined, "not in a session"};
@@ -104,9 +158,6 @@ status client::impl::leave() {
   auto reply = call(std::move(request), body::kLeft);
   if (!reply)
     return {reply.error(), reply.message()};
-  std::lock_guard lock(mutex_);
-  if (joined_session_id_ == session_id)
-    joined_session_id_.clear();
   return {};
 }
 
@@ -123,17 +174,50 @@ result<std::chrono::microseconds> client::impl::ping() {
 }
 
 void client::impl::close() {
+  bool was_active = false;
   {
     std::lock_guard lock(mutex_);
+    was_active = generation_ != 0 || reconnecting_;
+    ++epoch_;
     generation_ = 0;
+    reconnecting_ = false;
     joined_session_id_.clear();
   }
   connection_.close();
+  connection_.post(guarded([this, was_active] {
+    joined_generation_ = 0;
+    if (reconnect_timer_)
+      reconnect_timer_->cancel();
+    if (!fail_intents({errc::disconnected, "closed by the client"}))
+      return;
+    if (was_active)
+      notify(&impl::on_connection_state_, connection_state::closed);
+  }));
+}
+
+void client::impl::interrupt() {
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(mutex_);
+    generation = generation_;
+  }
+  if (generation != 0)
+    connection_.interrupt(generation, "interrupted by the application");
+}
+
+void client::impl::on_state_changed(std::function<void(const event_info&)> handler) {
+  std::lock_guard lock(mutex_);
+  on_state_changed_ = std::move(handler);
 }
 
 void client::impl::on_presence(std::function<void(const presence_event&)> handler) {
   std::lock_guard lock(mutex_);
   on_presence_ = std::move(handler);
+}
+
+void client::impl::on_connection_state(std::function<void(connection_state)> handler) {
+  std::lock_guard lock(mutex_);
+  on_connection_state_ = std::move(handler);
 }
 
 void client::impl::on_disconnected(
@@ -142,48 +226,13 @@ void client::impl::on_disconnected(
   on_disconnected_ = std::move(handler);
 }
 
-// Hello then Authenticate on the freshly opened WebSocket `generation`.
-status client::impl::handshake(std::uint64_t generation) {
-  v1::ClientEnvelope hello_request;
-  auto* hello = hello_request.mutable_hello();
-  hello->set_min_version(min_protocol_version);
-  hello->set_max_version(max_protocol_version);
-  hello->set_client_name(config_.client_name);
-  auto hello_reply = round_trip(std::move(hello_request), body::kHelloReply);
-  if (!hello_reply)
-    return {hello_reply.error(), hello_reply.message()};
-  const auto& agreed = hello_reply.value().hello_reply();
-  if (agreed.version() < min_protocol_version || agreed.version() > max_protocol_version) {
-    return {errc::protocol_error, "server chose protocol version " +
-                                      std::to_string(agreed.version()) +
-                                      ", which this SDK does not speak"};
-  }
-  connection_.set_server_limits(agreed.max_frame_bytes(),
-                                std::chrono::milliseconds(agreed.idle_timeout_ms()));
-
-  v1::ClientEnvelope auth_request;
-  auth_request.mutable_authenticate()->set_bearer_token(config_.token);
-  auto auth = round_trip(std::move(auth_request), body::kAuthenticated);
-  if (!auth)
-    return {auth.error(), auth.message()};
-
-  std::lock_guard lock(mutex_);
-  // The drop may have been reported while we waited; it is then ours to tell.
-  if (dropped_generation_ == generation)
-    return {errc::disconnected, dropped_reason_};
-  me_ = detail::from_proto(auth.value().authenticated().user());
-  connection_id_ = agreed.connection_id();
-  version_ = agreed.version();
-  generation_ = generation;
-  joined_session_id_.clear();
-  return {};
-}
-
 status client::impl::usable() const {
   if (connection_.on_network_thread()) {
     return {errc::wrong_thread, "blocking call from an SDK callback"};
   }
   std::lock_guard lock(mutex_);
+  if (reconnecting_)
+    return {errc::not_connected, "reconnecting; try again once resumed"};
   if (generation_ == 0)
     return {errc::not_connected, "not connected; call connect() first"};
   return {};
@@ -192,58 +241,70 @@ status client::impl::usable() const {
 result<v1::ServerEnvelope> client::impl::call(v1::ClientEnvelope request, body expected) {
   if (auto s = usable(); !s)
     return {s.error(), s.message()};
-  return round_trip(std::move(request), expected);
+  return detail::expect_body(connection_.request(std::move(request), config_.request_timeout),
+                             expected);
 }
 
-// Any reply but the expected body (or an Error) means the server broke the contract.
-result<v1::ServerEnvelope> client::impl::round_trip(v1::ClientEnvelope request, body expected) {
-  auto reply = connection_.request(std::move(request), config_.request_timeout);
-  if (!reply)
-    return reply;
-  const auto& envelope = reply.value();
-  if (envelope.has_error()) {
-    auto s = detail::to_status(envelope.error());
-    return {s.error(), s.message()};
-  }
-  if (envelope.body_case() != expected) {
-    return {errc::protocol_error, "expected " + std::string(detail::body_name(expected)) +
-                                      ", the server sent " +
-                                      std::string(detail::body_name(envelope.body_case()))};
-  }
-  return reply;
-}
-
-void client::impl::handle_event(v1::ServerEnvelope&& envelope) {
-  // Events this SDK does not know yet (from a newer server) are skipped.
-  if (!envelope.has_presence())
-    return;
-  auto event = detail::from_proto(envelope.presence());
-  if (!event)
-    return;
-  std::function<void(const presence_event&)> callback;
-  {
-    std::lock_guard lock(mutex_);
-    callback = on_presence_;
-  }
-  // A copy: the callback may destroy the client, and with it on_presence_.
-  invoke_quietly(callback, *event);
-}
-
-void client::impl::handle_closed(std::uint64_t generation, std::error_code ec,
-                                 const std::string& reason) {
-  std::function<void(std::error_code, const std::string&)> callback;
-  {
-    std::lock_guard lock(mutex_);
-    dropped_generation_ = generation;
-    dropped_reason_ = reason;
-    // Not yet authenticated: connect() is still running and reports the drop itself.
-    if (generation_ != generation)
+void client::impl::handle_event(std::uint64_t generation, v1::ServerEnvelope&& envelope) {
+  if (envelope.has_session_event()) {
+    // Events of a WebSocket whose replica broke are moot: it is being dropped.
+    if (generation != joined_generation_)
       return;
-    generation_ = 0;
-    joined_session_id_.clear();
-    callback = on_disconnected_;
+    auto applied = replica_.apply(envelope.session_event());
+    if (!applied) {
+      joined_generation_ = 0;
+      connection_.interrupt(generation, "replica: " + applied.message());
+      return;
+    }
+    notify(&impl::on_state_changed_, applied.value());
+  } else if (envelope.has_presence()) {
+    auto event = detail::from_proto(envelope.presence());
+    if (!event)
+      return;
+    roster_.apply(*event);
+    notify(&impl::on_presence_, *event);
   }
-  invoke_quietly(callback, ec, reason);
+  // Events this SDK does not know yet (from a newer server) are skipped.
+}
+
+// Network thread: the Joined reply of join() or of a resume.
+client::impl::adopted client::impl::adopt_joined(std::uint64_t generation,
+                                                 const v1::Joined& joined, bool resumed) {
+  const auto& session_id = joined.session().id();
+  {
+    std::lock_guard lock(mutex_);
+    joined_session_id_ = session_id;
+  }
+  joined_generation_ = generation;
+  std::vector<participant> present;
+  present.reserve(static_cast<std::size_t>(joined.participants_size()));
+  for (const auto& p : joined.participants())
+    present.push_back(detail::from_proto(p));
+  std::vector<presence_event> missed;
+  if (resumed) {
+    missed = roster_.replace(session_id, std::move(present));
+  } else {
+    roster_.reset(std::move(present));
+  }
+
+  auto alive = alive_;
+  const auto caught = replica_.catch_up(joined, [this](const event_info& info) {
+    return notify(&impl::on_state_changed_, info);
+  });
+  if (!alive->load())
+    return adopted::destroyed;
+  if (!caught) {
+    // The replica still holds a consistent version (or knows it needs a
+    // snapshot): a fresh resume heals it.
+    joined_generation_ = 0;
+    connection_.interrupt(generation, "replica: " + caught.message());
+    return adopted::broken;
+  }
+  for (const auto& event : missed) {
+    if (!notify(&impl::on_presence_, event))
+      return adopted::destroyed;
+  }
+  return adopted::ok;
 }
 
 }  // namespace controlroom

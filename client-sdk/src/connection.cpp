@@ -19,7 +19,6 @@ using namespace std::chrono_literals;
 // stops trusting that deadline.
 constexpr auto watchdog_slack = 2s;
 
-using reply_promise = std::promise<result<v1::ServerEnvelope>>;
 
 std::string millis(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + " ms";
@@ -41,8 +40,7 @@ struct connection::state : std::enable_shared_from_this<state> {
   explicit state(connection_handlers h) : handlers(std::move(h)) {}
 
   void open(const ws_url& url, std::chrono::milliseconds timeout, std::string user_agent,
-            boost::asio::io_context& context,
-            std::shared_ptr<std::promise<result<std::uint64_t>>> done) {
+            boost::asio::io_context& context, std::function<void(result<std::uint64_t>)> done) {
     end_session(errc::disconnected, "replaced by a new connection", false);
     const auto opening = ++generation;
     max_frame_bytes = 0;
@@ -58,24 +56,38 @@ struct connection::state : std::enable_shared_from_this<state> {
                       self->on_transport_closed(opening, ec, reason);
                   }});
     transport->open(url, timeout, std::move(user_agent),
-                    [self = shared_from_this(), opening, done](status s) {
+                    [self = shared_from_this(), opening, done = std::move(done)](status s) {
                       if (!s && self->generation == opening)
                         self->transport.reset();
-                      done->set_value(s ? result<std::uint64_t>{opening}
-                                        : result<std::uint64_t>{s.error(), s.message()});
+                      done(s ? result<std::uint64_t>{opening}
+                             : result<std::uint64_t>{s.error(), s.message()});
                     });
   }
 
-  void start_request(std::uint64_t id, std::shared_ptr<const std::string> frame,
-                     std::shared_ptr<reply_promise> reply) {
-    if (!transport || !transport->is_open()) {
-      reply->set_value({errc::not_connected, "not connected"});
+  void start_request(std::uint64_t on_generation, std::uint64_t id,
+                     std::shared_ptr<const std::string> frame, std::chrono::milliseconds timeout,
+                     reply_handler done) {
+    if (!transport || !transport->is_open() ||
+        (on_generation != 0 && on_generation != generation)) {
+      done({errc::not_connected, "not connected"});
     } else if (max_frame_bytes != 0 && frame->size() > max_frame_bytes) {
-      reply->set_value({errc::too_large, "request of " + std::to_string(frame->size()) +
-                                             " bytes exceeds the server's limit of " +
-                                             std::to_string(max_frame_bytes)});
+      done({errc::too_large, "request of " + std::to_string(frame->size()) +
+                                 " bytes exceeds the server's limit of " +
+                                 std::to_string(max_frame_bytes)});
     } else {
-      pending.emplace(id, std::move(reply));
+      auto& entry = pending[id];
+      entry.done = std::move(done);
+      if (timeout.count() > 0) {
+        entry.deadline = std::make_unique<network_thread::timer>(*thread);
+        entry.deadline->start(timeout, [this, id, timeout] {
+          auto it = pending.find(id);
+          if (it == pending.end())
+            return;
+          auto expired = std::move(it->second);
+          pending.erase(it);
+          expired.done({errc::timeout, "no reply within " + millis(timeout)});
+        });
+      }
       transport->send(std::move(frame));
     }
   }
@@ -94,16 +106,16 @@ struct connection::state : std::enable_shared_from_this<state> {
       if (envelope.has_error()) {
         last_server_error = to_status(envelope.error());
       } else if (handlers_enabled && handlers.on_event) {
-        handlers.on_event(std::move(envelope));
+        handlers.on_event(from, std::move(envelope));
       }
       return;
     }
     auto it = pending.find(id);
     if (it == pending.end())
       return;  // its caller timed out and left
-    auto reply = std::move(it->second);
+    auto waiter = std::move(it->second);
     pending.erase(it);
-    reply->set_value(std::move(envelope));
+    waiter.done(std::move(envelope));
   }
 
   void on_transport_closed(std::uint64_t from, std::error_code ec, const std::string& reason) {
@@ -125,8 +137,8 @@ struct connection::state : std::enable_shared_from_this<state> {
     ending->close();
     auto waiting = std::move(pending);
     pending.clear();
-    for (auto& [id, reply] : waiting)
-      reply->set_value({errc::disconnected, reason});
+    for (auto& [id, waiter] : waiting)
+      waiter.done({errc::disconnected, reason});
     if (notify && handlers_enabled && handlers.on_closed) {
       handlers.on_closed(generation, ec, reason);
     }
@@ -138,12 +150,19 @@ struct connection::state : std::enable_shared_from_this<state> {
   std::uint64_t generation = 0;             // of the current (or last) session
   std::uint32_t max_frame_bytes = 0;        // 0: the server named no limit
   status last_server_error;
-  std::unordered_map<std::uint64_t, std::shared_ptr<reply_promise>> pending;
+  struct waiter {
+    reply_handler done;
+    std::unique_ptr<network_thread::timer> deadline;  // null: no timeout
+  };
+  std::unordered_map<std::uint64_t, waiter> pending;
   std::atomic<std::uint64_t> next_request_id{1};
+  network_thread* thread = nullptr;  // the owner's; outlives every task that reaches us
 };
 
 connection::connection(connection_handlers handlers)
-    : state_(std::make_shared<state>(std::move(handlers))) {}
+    : state_(std::make_shared<state>(std::move(handlers))) {
+  state_->thread = &thread_;
+}
 
 connection::~connection() {
   // On the network thread the handler that got us here belongs to our owner,
@@ -163,10 +182,7 @@ result<std::uint64_t> connection::open(const ws_url& url, std::chrono::milliseco
     return {errc::wrong_thread, "connect() called from an SDK callback"};
   auto done = std::make_shared<std::promise<result<std::uint64_t>>>();
   auto opened = done->get_future();
-  // The io_context, unlike this object, lives as long as the thread.
-  thread_.post([st = state_, url, timeout, user_agent, &context = thread_.context(), done] {
-    st->open(url, timeout, user_agent, context, done);
-  });
+  async_open(url, timeout, user_agent, [done](result<std::uint64_t> r) { done->set_value(r); });
   if (opened.wait_for(timeout + watchdog_slack) == std::future_status::timeout) {
     close();
     return {errc::timeout, "no WebSocket to " + url.host_header + " within " + millis(timeout)};
@@ -174,17 +190,28 @@ result<std::uint64_t> connection::open(const ws_url& url, std::chrono::milliseco
   return opened.get();
 }
 
+void connection::async_open(const ws_url& url, std::chrono::milliseconds timeout,
+                            const std::string& user_agent,
+                            std::function<void(result<std::uint64_t>)> done) {
+  // The io_context, unlike this object, lives as long as the thread.
+  thread_.post([st = state_, url, timeout, user_agent, &context = thread_.context(),
+                done = std::move(done)]() mutable {
+    st->open(url, timeout, user_agent, context, std::move(done));
+  });
+}
+
 result<v1::ServerEnvelope> connection::request(v1::ClientEnvelope envelope,
                                                std::chrono::milliseconds timeout) {
   if (on_network_thread())
     return {errc::wrong_thread, "blocking call from an SDK callback"};
+  auto reply = std::make_shared<std::promise<result<v1::ServerEnvelope>>>();
+  auto answered = reply->get_future();
   const auto id = state_->next_request_id.fetch_add(1, std::memory_order_relaxed);
   envelope.set_request_id(id);
   auto frame = std::make_shared<const std::string>(envelope.SerializeAsString());
-  auto reply = std::make_shared<reply_promise>();
-  auto answered = reply->get_future();
-  thread_.post([st = state_, id, frame = std::move(frame), reply = std::move(reply)]() mutable {
-    st->start_request(id, std::move(frame), std::move(reply));
+  thread_.post([st = state_, id, frame = std::move(frame), reply]() mutable {
+    st->start_request(0, id, std::move(frame), {},
+                      [reply](result<v1::ServerEnvelope> r) { reply->set_value(std::move(r)); });
   });
   if (answered.wait_for(timeout) == std::future_status::timeout) {
     thread_.post([st = state_, id] { st->pending.erase(id); });
@@ -193,19 +220,41 @@ result<v1::ServerEnvelope> connection::request(v1::ClientEnvelope envelope,
   return answered.get();
 }
 
-void connection::set_server_limits(std::uint32_t max_frame_bytes,
+void connection::async_request(std::uint64_t generation, v1::ClientEnvelope envelope,
+                               std::chrono::milliseconds timeout, reply_handler done) {
+  const auto id = state_->next_request_id.fetch_add(1, std::memory_order_relaxed);
+  envelope.set_request_id(id);
+  auto frame = std::make_shared<const std::string>(envelope.SerializeAsString());
+  thread_.post([st = state_, generation, id, frame = std::move(frame), timeout,
+                done = std::move(done)]() mutable {
+    st->start_request(generation, id, std::move(frame), timeout, std::move(done));
+  });
+}
+
+void connection::set_server_limits(std::uint64_t generation, std::uint32_t max_frame_bytes,
                                    std::chrono::milliseconds idle_timeout) {
-  thread_.post([st = state_, max_frame_bytes, idle_timeout] {
+  thread_.post([st = state_, generation, max_frame_bytes, idle_timeout] {
+    if (generation != st->generation || !st->transport)
+      return;
     st->max_frame_bytes = max_frame_bytes;
-    if (st->transport && idle_timeout.count() > 0) {
+    if (idle_timeout.count() > 0) {
       st->transport->keep_alive(idle_timeout / 3, make_keepalive);
     }
   });
 }
 
-void connection::close() {
-  thread_.post(
-      [st = state_] { st->end_session(errc::disconnected, "closed by the client", false); });
+void connection::close(std::uint64_t generation) {
+  thread_.post([st = state_, generation] {
+    if (generation == 0 || generation == st->generation)
+      st->end_session(errc::disconnected, "closed by the client", false);
+  });
+}
+
+void connection::interrupt(std::uint64_t generation, std::string reason) {
+  thread_.post([st = state_, generation, reason = std::move(reason)] {
+    if (generation == 0 || generation == st->generation)
+      st->end_session(errc::disconnected, reason, true);
+  });
 }
 
 }  // namespace controlroom::detail

@@ -28,12 +28,17 @@ struct ws_url;
 /// What the connection reports. Both run on the network thread; after the
 /// connection's destructor has started they are never called again.
 struct connection_handlers {
-  /// An unsolicited envelope (request_id 0, not an Error) from the open session.
-  std::function<void(v1::ServerEnvelope&&)> on_event;
+  /// An unsolicited envelope (request_id 0, not an Error) from the session
+  /// opened as `generation`.
+  std::function<void(std::uint64_t generation, v1::ServerEnvelope&&)> on_event;
   /// The session returned by open() as `generation` ended without close().
   std::function<void(std::uint64_t generation, std::error_code ec, const std::string& reason)>
       on_closed;
 };
+
+/// Completion of an asynchronous request: the reply (which may be an Error:
+/// that is for the caller to judge) or why there is none.
+using reply_handler = std::function<void(result<v1::ServerEnvelope>)>;
 
 /// Owns the network thread for its whole life; open() may be called again
 /// after a session ended to start a new one on the same thread.
@@ -68,15 +73,46 @@ class connection {
   result<v1::ServerEnvelope> request(v1::ClientEnvelope envelope,
                                      std::chrono::milliseconds timeout);
 
-  /// Applies the limits the server announced in HelloReply to the current
-  /// session: frames over `max_frame_bytes` are refused before sending (0: no
-  /// limit), and a keep-alive is sent when the client would otherwise stay
-  /// silent for a third of `idle_timeout` (0: none).
-  void set_server_limits(std::uint32_t max_frame_bytes, std::chrono::milliseconds idle_timeout);
+  /// As open(), without waiting: `done` runs on the network thread with the
+  /// new session's generation or the error. Any thread.
+  void async_open(const ws_url& url, std::chrono::milliseconds timeout,
+                  const std::string& user_agent,
+                  std::function<void(result<std::uint64_t>)> done);
 
-  /// Starts a graceful close of the current session without waiting for it.
-  /// Requests in flight fail with errc::disconnected; on_closed is not called.
-  void close();
+  /// Sends `envelope` with a fresh request_id on the session `generation`
+  /// (0: whichever is current when the send happens) without waiting; `done`
+  /// runs on the network thread exactly once, with the reply, or
+  /// errc::not_connected (no such session open), errc::too_large,
+  /// errc::timeout (after `timeout`; 0: never), errc::disconnected (the
+  /// session ended first). Any thread; requests are sent in call order.
+  void async_request(std::uint64_t generation, v1::ClientEnvelope envelope,
+                     std::chrono::milliseconds timeout, reply_handler done);
+
+  /// Applies the limits the server announced in HelloReply to the session
+  /// `generation` (if it is still the current one): frames over
+  /// `max_frame_bytes` are refused before sending (0: no limit), and a
+  /// keep-alive is sent when the client would otherwise stay silent for a
+  /// third of `idle_timeout` (0: none).
+  void set_server_limits(std::uint64_t generation, std::uint32_t max_frame_bytes,
+                         std::chrono::milliseconds idle_timeout);
+
+  /// Starts a graceful close of the session `generation` (0: the current
+  /// one) without waiting for it. Requests in flight fail with
+  /// errc::disconnected; on_closed is not called.
+  void close(std::uint64_t generation = 0);
+
+  /// Ends the session `generation` (if still current) as a network failure
+  /// would: no close handshake, requests in flight fail with
+  /// errc::disconnected, and on_closed is called with errc::disconnected and
+  /// `reason`. Any thread; takes effect after the tasks already queued.
+  void interrupt(std::uint64_t generation, std::string reason);
+
+  /// Queues `task` to run on the network thread after every task queued
+  /// before it. Runs even while the connection is being destroyed.
+  void post(std::function<void()> task) { thread_.post(std::move(task)); }
+
+  /// The network thread, for timers.
+  network_thread& thread() noexcept { return thread_; }
 
   /// True on the network thread, where blocking would deadlock.
   bool on_network_thread() const noexcept { return thread_.on_this_thread(); }

@@ -90,4 +90,21 @@ std::string_view body_name(v1::ServerEnvelope::BodyCase body) {
   return field->message_type()->name();
 }
 
+result<v1::ServerEnvelope> expect_body(result<v1::ServerEnvelope> reply,
+                                       v1::ServerEnvelope::BodyCase expected) {
+  if (!reply)
+    return reply;
+  const auto& envelope = reply.value();
+  if (envelope.has_error()) {
+    auto s = to_status(envelope.error());
+    return {s.error(), s.message()};
+  }
+  if (envelope.body_case() != expected) {
+    return {errc::protocol_error, "expected " + std::string(body_name(expected)) +
+                                      ", the server sent " +
+                                      std::string(body_name(envelope.body_case()))};
+  }
+  return reply;
+}
+
 }  // namespace controlroom::detail

@@ -34,4 +34,10 @@ status to_status(const v1::Error& error);
 /// "Joined", "Pong", ...: names a reply body in error messages.
 std::string_view body_name(v1::ServerEnvelope::BodyCase body);
 
+/// Judges a reply: the server's Error becomes its status, any body but
+/// `expected` is errc::protocol_error (the server broke the contract), and a
+/// failure to get a reply at all passes through.
+result<v1::ServerEnvelope> expect_body(result<v1::ServerEnvelope> reply,
+                                       v1::ServerEnvelope::BodyCase expected);
+
 }  // namespace controlroom::detail

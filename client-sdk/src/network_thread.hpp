@@ -3,6 +3,7 @@
 // The client's one network thread. Everything that touches a socket, and
 // every SDK callback, runs here.
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -38,11 +39,37 @@ class network_thread {
   /// The io_context; it outlives this object until the thread has ended.
   boost::asio::io_context& context() noexcept;
 
+  class timer;
+
  private:
   struct impl;
   std::shared_ptr<impl> impl_;
   std::thread thread_;
   std::thread::id id_;
+};
+
+/// A one-shot timer on a network thread: runs a task there after a delay
+/// unless cancelled first. Create, start, cancel and destroy it on that
+/// thread only, or after the thread has ended. An armed timer keeps the
+/// thread alive: cancel it before the thread is to wind down.
+class network_thread::timer {
+ public:
+  explicit timer(network_thread& thread);
+  /// Cancels: the task does not run.
+  ~timer();
+
+  timer(const timer&) = delete;
+  timer& operator=(const timer&) = delete;
+
+  /// Runs `task` on the thread after `delay`, replacing (cancelling) any
+  /// task started earlier.
+  void start(std::chrono::milliseconds delay, std::function<void()> task);
+  /// The task started last does not run, even if it is already due.
+  void cancel() noexcept;
+
+ private:
+  struct state;
+  std::unique_ptr<state> state_;
 };
 
 }  // namespace controlroom::detail

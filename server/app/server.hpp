@@ -4,7 +4,19 @@
 // listener and the rooms, wired from a config. main() and the tests both run
 // this, so tests exercise the real server in-process.
 //
-// Threading: start() and stop() from one controlling thread.
+// Threading contract of the whole server:
+// - Network workers (config `workers`, default one per core): each is one
+//   io_context on one thread. A connection lives on the worker that accepted
+//   it (round robin); a live session lives on the worker its id hashes to.
+//   Nothing a worker owns is locked: other threads reach it only by posting.
+// - Database pool (`db_pool_size` threads, one connection each): every
+//   libpqxx call except the group commit. Results return to the asking
+//   connection or session by post.
+// - Group commit (one thread, its own connection): appends the events of all
+//   sessions in batches, in order per session.
+// - The caller's thread: start() and stop(), from one controlling thread.
+// Every queue between them is bounded (send_queue_limit, db_queue_limit,
+// commit_queue_limit); a full queue fails the request, never blocks a worker.
 
 #include <cstdint>
 #include <memory>

@@ -94,7 +94,8 @@ class client {
   explicit client(client_config config);
 
   /// Closes the connection (as close()) and joins the network thread.
-  /// Pending blocking calls on other threads return errc::disconnected.
+  /// Pending blocking calls on other threads return errc::disconnected. No
+  /// callback runs once the destructor has started.
   ~client();
 
   client(client&&) noexcept;
@@ -102,12 +103,16 @@ class client {
   client(const client&) = delete;
   client& operator=(const client&) = delete;
 
+  // ---- Connection -------------------------------------------------------------
+
   /// Connects and authenticates. Blocking.
   ///
   /// Resolves the host, connects TCP, upgrades to a binary WebSocket (within
   /// connect_timeout), then negotiates the protocol version (Hello) and
   /// authenticates with the token (Authenticate), each within request_timeout.
-  /// If the client is already connected, that connection is closed first.
+  /// If the client is already connected (or reconnecting), that is ended
+  /// first, as by close(). On success on_connection_state() reports
+  /// connection_state::connected.
   ///
   /// @return ok, or: errc::invalid_url, errc::connection_failed,
   ///   errc::handshake_failed, errc::timeout, errc::disconnected,
@@ -117,32 +122,59 @@ class client {
 
   /// The authenticated user. Empty before the first successful connect().
   /// The reference stays valid until the next connect() or the destructor;
-  /// do not read it while another thread runs connect().
+  /// do not read it while another thread runs connect(). Reconnecting does
+  /// not change it (the same token names the same user).
   const user& me() const;
 
-  /// This connection's id as chosen by the server (logs on both sides use it);
-  /// empty when never connected. Thread-safe.
+  /// This connection's id as chosen by the server (logs on both sides use it,
+  /// and it is this client's participant id); empty when never connected. A
+  /// reconnect gets a new one. Thread-safe.
   std::string connection_id() const;
 
   /// The protocol version agreed with the server; 0 when never connected.
   /// Thread-safe.
   std::uint32_t protocol_version() const;
 
+  /// Starts closing the connection and returns without waiting; stops any
+  /// reconnecting. Blocking calls and submits in flight return
+  /// errc::disconnected (submit_async() completions run with it);
+  /// on_disconnected() is not called; on_connection_state() reports
+  /// connection_state::closed if the client was connected or reconnecting.
+  /// Any thread, callbacks included. Does nothing when not connected.
+  void close();
+
+  /// Drops the connection as a network failure would, as far as this client
+  /// is concerned: with auto_reconnect on and a session joined, the client then
+  /// reconnects and resumes; otherwise the connection ends as in
+  /// on_disconnected() (reason "interrupted by the application"). For apps
+  /// that know the network changed under them, and for resilience tests.
+  /// Any thread, callbacks included. Does nothing when not connected.
+  void interrupt();
+
+  // ---- Sessions ---------------------------------------------------------------
+
   /// Creates a session; the caller becomes a member with
   /// `options.creator_roles` (engineer when empty). Blocking.
-  /// @return the new session, or the server's refusal, or errc::not_connected,
-  ///   errc::timeout, errc::disconnected, errc::too_large, errc::protocol_error,
-  ///   errc::wrong_thread.
+  /// @return the new session, or the server's refusal, or errc::not_connected
+  ///   (also while reconnecting), errc::timeout, errc::disconnected,
+  ///   errc::too_large, errc::protocol_error, errc::wrong_thread.
   result<session_info> create_session(const session_options& options);
 
   /// Joins a session the user is a member of (admins: any session), acting
   /// with `roles` (a subset of the member's roles; empty: all of them).
-  /// A client is in at most one session at a time. Presence events for the
-  /// session start flowing to on_presence(). Blocking.
+  /// A client is in at most one session at a time. Blocking.
+  ///
+  /// When it returns ok, the replica holds the session's state (state()),
+  /// on_state_changed() has been called for it (kind "snapshot", or the
+  /// events missed since an earlier visit when the client still held a
+  /// replica of this session), and presence events for the session flow to
+  /// on_presence(). From then on the client resumes the session by itself
+  /// after a dropped connection (see client_config::auto_reconnect).
   /// @return the session and who is present, or errors as create_session().
   result<joined_session> join(const std::string& session_id, std::vector<role> roles = {});
 
-  /// Leaves the joined session. Blocking.
+  /// Leaves the joined session; the client stays connected and no longer
+  /// resumes the session. The replica keeps the last state seen. Blocking.
   /// @return ok, errc::not_joined if no session is joined, or errors as
   ///   create_session().
   status leave();
@@ -152,24 +184,97 @@ class client {
   /// @return the round-trip time, or errors as create_session().
   result<std::chrono::microseconds> ping();
 
-  /// Starts closing the connection and returns without waiting. Blocking
-  /// calls in flight return errc::disconnected; on_disconnected() is not
-  /// called. Any thread, callbacks included. Does nothing when not connected.
-  void close();
+  // ---- Intents ----------------------------------------------------------------
+
+  /// Asks the server to change the joined session's state and waits for the
+  /// answer. Blocking.
+  ///
+  /// The SDK gives the intent an operation id unique to this client object
+  /// (a random 64-bit client id and a counter). If the connection drops
+  /// before the answer, the intent is re-sent with the same id after the
+  /// client has resumed: the server applies an operation id at most once, so
+  /// the retry can never apply it twice, and an intent already applied is
+  /// answered with its original version. The wait spans reconnects but is
+  /// bounded by request_timeout; an intent that timed out may still be
+  /// applied later (its event then reaches the replica like any other).
+  ///
+  /// On success the replica already holds the change: the server sends the
+  /// event before the acknowledgement, and the client applies them in order.
+  ///
+  /// @param expected_version 0: apply to whatever the state is. Otherwise
+  ///   the server refuses with errc::stale_version unless the session is at
+  ///   exactly this version (optimistic concurrency).
+  /// @return the version of the event that recorded the change, or the
+  ///   server's refusal (errc::forbidden, errc::not_found, errc::malformed,
+  ///   errc::too_large, errc::failed_precondition, errc::stale_version,
+  ///   errc::unavailable, ...), or errc::not_connected, errc::not_joined,
+  ///   errc::timeout, errc::disconnected (close(), or the connection ended
+  ///   for good), errc::rate_limited (too many intents awaiting an answer),
+  ///   errc::wrong_thread. The SDK refuses an add_comment naming both a
+  ///   marker and a take with errc::malformed before sending it.
+  result<std::uint64_t> submit(const intent& change, std::uint64_t expected_version = 0);
+
+  /// As submit(), without waiting: `done` runs exactly once, on the network
+  /// thread, with what submit() would have returned (never errc::wrong_thread).
+  /// It is not called if the client is destroyed first. Any thread,
+  /// callbacks included. `done` must not block; exceptions it throws are
+  /// caught and discarded.
+  void submit_async(const intent& change, std::function<void(result<std::uint64_t>)> done,
+                    std::uint64_t expected_version = 0);
+
+  // ---- Replica ----------------------------------------------------------------
+
+  /// A consistent copy of the replica: the session's state at
+  /// state().version. Empty (version 0, no session id) before the first
+  /// join; after leave() or a final close, the last state seen. Thread-safe.
+  session_state state() const;
+
+  /// The replica's version, i.e. state().version without the copy.
+  /// Thread-safe.
+  std::uint64_t state_version() const;
+
+  /// The replica as the deterministic protobuf serialization of its
+  /// `controlroom.v1.SessionState` (fields in number order, unknown fields
+  /// from a newer server kept). Two replicas, or a replica and the server's
+  /// state, at the same version are equal exactly when these bytes are: for
+  /// audits and for tests. Empty before the first join. Thread-safe.
+  std::string state_bytes() const;
+
+  // ---- Callbacks ----------------------------------------------------------------
+  //
+  // Each runs on the network thread; must not block; may call the non-blocking
+  // members, close() or destroy the client, but a blocking call from it returns
+  // errc::wrong_thread. Exceptions thrown are caught and discarded. Set them
+  // before connect(); setting one later is thread-safe and takes effect with
+  // the next event.
+
+  /// Sets the function called after each change to the replica: once per
+  /// applied event (live, or caught up after a rejoin) with that event, and
+  /// once with kind "snapshot" after a snapshot replaced the replica. state()
+  /// called from it returns the state right after that change.
+  void on_state_changed(std::function<void(const event_info&)> handler);
 
   /// Sets the function called for each presence event of the joined session.
-  /// Runs on the network thread; must not block. Exceptions it throws are
-  /// caught and discarded. Set it before connect().
+  /// After a resume the client reports the difference between who was there
+  /// before the drop and who is there now (its own old participant leaving
+  /// and its new one arriving included), so a participant list kept from
+  /// join() and these events stays right.
   void on_presence(std::function<void(const presence_event&)> handler);
 
-  /// Sets the function called once when an established connection ends
-  /// without close() being called: the server closed it, the network failed,
-  /// or the server broke the protocol. `ec` is the server's error code when the
-  /// server said why before closing (e.g. errc::unavailable while draining),
-  /// else errc::disconnected or errc::protocol_error; `reason` is for people.
-  /// Runs on the network thread; must not block; may call close() or destroy
-  /// the client, but connect() from here returns errc::wrong_thread.
-  /// Exceptions it throws are caught and discarded. Set it before connect().
+  /// Sets the function called when the connection state changes: connected
+  /// (connect() succeeded), reconnecting (a drop while joined; once per
+  /// outage, not per attempt), resumed (rejoined after reconnecting), closed
+  /// (close(), or a final end as reported to on_disconnected(), which follows).
+  void on_connection_state(std::function<void(connection_state)> handler);
+
+  /// Sets the function called once when the connection ends for good without
+  /// close() being called: it dropped while no session was joined or with
+  /// auto_reconnect off, or a reconnect was refused (the token no longer
+  /// authenticates, the server refuses the rejoin). Drops the client recovers
+  /// from by resuming are not reported here. `ec` is the server's error code
+  /// when the server said why (e.g. errc::unavailable while draining,
+  /// errc::unauthenticated on a reconnect), else errc::disconnected or
+  /// errc::protocol_error; `reason` is for people.
   void on_disconnected(std::function<void(std::error_code ec, const std::string& reason)> handler);
 
  private:

@@ -5,4 +5,6 @@
 
 #include "controlroom/client.hpp"
 #include "controlroom/errors.hpp"
+#include "controlroom/intents.hpp"
+#include "controlroom/session_state.hpp"
 #include "controlroom/types.hpp"
