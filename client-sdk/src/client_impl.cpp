@@ -136,8 +136,8 @@ result<joined_session> client::impl::join(const std::string& session_id,
         outcome->set_value(std::move(joined_session));
       });
   if (answered.wait_for(config_.request_timeout + watchdog_slack) == std::future_status::timeout)
-    return {errc::timeout, "no reply within " + std::to_string(config_.request_timeout.count()) +
-                               " ms"};
+    return {errc::timeout,
+            "no reply within " + std::to_string(config_.request_timeout.count()) + " ms"};
   return answered.get();
 }
 
@@ -268,8 +268,8 @@ void client::impl::handle_event(std::uint64_t generation, v1::ServerEnvelope&& e
 }
 
 // Network thread: the Joined reply of join() or of a resume.
-client::impl::adopted client::impl::adopt_joined(std::uint64_t generation,
-                                                 const v1::Joined& joined, bool resumed) {
+client::impl::adopted client::impl::adopt_joined(std::uint64_t generation, const v1::Joined& joined,
+                                                 bool resumed) {
   const auto& session_id = joined.session().id();
   {
     std::lock_guard lock(mutex_);
@@ -288,9 +288,8 @@ client::impl::adopted client::impl::adopt_joined(std::uint64_t generation,
   }
 
   auto alive = alive_;
-  const auto caught = replica_.catch_up(joined, [this](const event_info& info) {
-    return notify(&impl::on_state_changed_, info);
-  });
+  const auto caught = replica_.catch_up(
+      joined, [this](const event_info& info) { return notify(&impl::on_state_changed_, info); });
   if (!alive->load())
     return adopted::destroyed;
   if (!caught) {

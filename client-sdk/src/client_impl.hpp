@@ -91,8 +91,6 @@ class client::impl {
   bool current(std::uint64_t epoch) const;
   void do_establish(std::uint64_t epoch, bool rejoin, establish_done done);
   void on_opened(std::uint64_t epoch, bool rejoin, std::uint64_t generation, establish_done done);
-  void on_hello_reply(std::uint64_t epoch, bool rejoin, std::uint64_t generation,
-                      const v1::HelloReply& hello, establish_done done);
   void on_authenticated(std::uint64_t epoch, bool rejoin, std::uint64_t generation,
                         const v1::HelloReply& hello, const v1::User& who, establish_done done);
   void on_rejoined(std::uint64_t epoch, std::uint64_t generation, const v1::HelloReply& hello,

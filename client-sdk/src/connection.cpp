@@ -19,7 +19,6 @@ using namespace std::chrono_literals;
 // stops trusting that deadline.
 constexpr auto watchdog_slack = 2s;
 
-
 std::string millis(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + " ms";
 }
@@ -55,13 +54,13 @@ struct connection::state : std::enable_shared_from_this<state> {
                     if (auto self = weak.lock())
                       self->on_transport_closed(opening, ec, reason);
                   }});
-    transport->open(url, timeout, std::move(user_agent),
-                    [self = shared_from_this(), opening, done = std::move(done)](status s) {
-                      if (!s && self->generation == opening)
-                        self->transport.reset();
-                      done(s ? result<std::uint64_t>{opening}
-                             : result<std::uint64_t>{s.error(), s.message()});
-                    });
+    transport->open(
+        url, timeout, std::move(user_agent),
+        [self = shared_from_this(), opening, done = std::move(done)](status s) {
+          if (!s && self->generation == opening)
+            self->transport.reset();
+          done(s ? result<std::uint64_t>{opening} : result<std::uint64_t>{s.error(), s.message()});
+        });
   }
 
   void start_request(std::uint64_t on_generation, std::uint64_t id,

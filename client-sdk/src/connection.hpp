@@ -76,8 +76,7 @@ class connection {
   /// As open(), without waiting: `done` runs on the network thread with the
   /// new session's generation or the error. Any thread.
   void async_open(const ws_url& url, std::chrono::milliseconds timeout,
-                  const std::string& user_agent,
-                  std::function<void(result<std::uint64_t>)> done);
+                  const std::string& user_agent, std::function<void(result<std::uint64_t>)> done);
 
   /// Sends `envelope` with a fresh request_id on the session `generation`
   /// (0: whichever is current when the send happens) without waiting; `done`

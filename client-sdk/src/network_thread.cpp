@@ -76,13 +76,12 @@ void network_thread::timer::start(std::chrono::milliseconds delay, std::function
   auto armed = std::make_shared<bool>(true);
   state_->armed = armed;
   state_->timer.expires_after(delay);
-  state_->timer.async_wait(
-      [armed, task = std::move(task)](boost::system::error_code ec) {
-        if (!ec && *armed) {
-          *armed = false;
-          task();
-        }
-      });
+  state_->timer.async_wait([armed, task = std::move(task)](boost::system::error_code ec) {
+    if (!ec && *armed) {
+      *armed = false;
+      task();
+    }
+  });
 }
 
 void network_thread::timer::cancel() noexcept {

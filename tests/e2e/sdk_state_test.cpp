@@ -7,11 +7,11 @@
 // from inside its on_connection_state(reconnecting) callback, which holds its
 // network thread, so it cannot come back before the callback returns.
 
-#include <gtest/gtest.h>
-
 #include <atomic>
-#include <pqxx/pqxx>
 #include <thread>
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
 
 #include "controlroom/controlroom.hpp"
 #include "event_log.hpp"
@@ -26,8 +26,7 @@ struct sdk_client {
   std::unique_ptr<controlroom::client> sdk;
   std::shared_ptr<event_log<event_info>> changes = std::make_shared<event_log<event_info>>();
   // The versions of changes again, for waiting without taking from `changes`.
-  std::shared_ptr<event_log<std::uint64_t>> versions =
-      std::make_shared<event_log<std::uint64_t>>();
+  std::shared_ptr<event_log<std::uint64_t>> versions = std::make_shared<event_log<std::uint64_t>>();
   std::shared_ptr<event_log<connection_state>> states =
       std::make_shared<event_log<connection_state>>();
   std::shared_ptr<event_log<presence_event>> presence =

@@ -1,9 +1,8 @@
 #include "intents_convert.hpp"
 
+#include <google/protobuf/text_format.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
-
-#include <google/protobuf/text_format.h>
 
 namespace controlroom::detail {
 namespace {
@@ -104,8 +103,8 @@ TEST(intents_convert, the_examples_cover_every_alternative_and_every_proto_inten
 }
 
 TEST(intents_convert, unset_optionals_are_absent_not_zero) {
-  const auto out = converted(update_track{"tr1", std::nullopt, false, std::nullopt, std::nullopt,
-                                          std::nullopt});
+  const auto out =
+      converted(update_track{"tr1", std::nullopt, false, std::nullopt, std::nullopt, std::nullopt});
   EXPECT_FALSE(out.update_track().has_name());
   EXPECT_TRUE(out.update_track().has_armed());
   EXPECT_FALSE(out.update_track().armed());

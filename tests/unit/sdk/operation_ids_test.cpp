@@ -1,8 +1,8 @@
 #include "operation_ids.hpp"
 
-#include <gtest/gtest.h>
-
 #include <set>
+
+#include <gtest/gtest.h>
 
 namespace controlroom::detail {
 namespace {

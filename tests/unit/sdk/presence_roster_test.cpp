@@ -25,8 +25,8 @@ TEST(presence_roster, a_resume_reports_what_changed_meanwhile) {
   // We were c1; bob (c2) and cy (c3) were there.
   roster.reset({someone("c1", "ada"), someone("c2", "bob"), someone("c3", "cy")});
   // Now we are c9, cy left and dee came.
-  const auto changes = roster.replace(
-      "s", {someone("c2", "bob"), someone("c4", "dee"), someone("c9", "ada")});
+  const auto changes =
+      roster.replace("s", {someone("c2", "bob"), someone("c4", "dee"), someone("c9", "ada")});
   ASSERT_EQ(changes.size(), 4u);
   EXPECT_EQ(changes[0].what, presence_event::change::left);
   EXPECT_EQ(changes[0].who.id, "c1");

@@ -1,8 +1,8 @@
 #include "replica.hpp"
 
-#include <gtest/gtest.h>
-
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace controlroom::detail {
 namespace {
@@ -94,8 +94,7 @@ TEST(replica, live_events_apply_in_order_through_the_shared_reducer) {
   ASSERT_TRUE(r.catch_up(with_snapshot(initial()), rec.fn()));
   auto applied = r.apply(live(1));
   ASSERT_TRUE(applied) << applied.message();
-  EXPECT_EQ(applied.value(),
-            (event_info{1, "op-1", "u-pia", 1718000000001, "add_marker"}));
+  EXPECT_EQ(applied.value(), (event_info{1, "op-1", "u-pia", 1718000000001, "add_marker"}));
   ASSERT_TRUE(r.apply(live(2)));
   const auto state = r.copy();
   EXPECT_EQ(state.version, 2u);

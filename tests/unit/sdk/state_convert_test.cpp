@@ -1,8 +1,7 @@
 #include "state_convert.hpp"
 
-#include <gtest/gtest.h>
-
 #include <google/protobuf/text_format.h>
+#include <gtest/gtest.h>
 
 namespace controlroom::detail {
 namespace {
@@ -55,7 +54,10 @@ constexpr const char* full_state = R"pb(
   schedule {
     planned_start_unix_ms: 1900000000000
     members { user_id: "u-eng" roles: ROLE_ENGINEER }
-    members { user_id: "u-pia" roles: [ ROLE_PRODUCER, ROLE_ARTIST ] }
+    members {
+      user_id: "u-pia"
+      roles: [ ROLE_PRODUCER, ROLE_ARTIST ]
+    }
   }
 )pb";
 
@@ -94,8 +96,7 @@ TEST(state_convert, every_field_reaches_the_public_state) {
   EXPECT_EQ(s.comments[0], (comment{"c21", "m20", "", "u-pia", "lower key?", 1718000000000}));
   EXPECT_EQ(s.comments[1], (comment{"c22", "", "tk7", "u-art", "felt good", 0}));
   ASSERT_EQ(s.talkback.size(), 1u);
-  EXPECT_EQ(s.talkback[0],
-            (talkback_channel{"u-pia", talkback_target::engineer_private, true}));
+  EXPECT_EQ(s.talkback[0], (talkback_channel{"u-pia", talkback_target::engineer_private, true}));
   EXPECT_EQ(s.planned_start_unix_ms, 1900000000000);
   ASSERT_EQ(s.members.size(), 2u);
   EXPECT_EQ(s.members[0], (member{"u-eng", {role::engineer}}));
