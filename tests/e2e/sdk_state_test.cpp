@@ -52,12 +52,13 @@ class sdk_state_e2e : public ::testing::Test {
   person bob = server.make_person("bob");  // producer
   std::string session_id;
 
-  sdk_client make_client(const person& who, bool auto_reconnect = true) {
+  sdk_client make_client(const person& who, bool auto_reconnect = true,
+                         std::chrono::milliseconds backoff = 20ms) {
     sdk_client c;
     client_config config{server.ws_url(), who.token};
     config.auto_reconnect = auto_reconnect;
-    config.reconnect_initial_backoff = 20ms;
-    config.reconnect_max_backoff = 200ms;
+    config.reconnect_initial_backoff = backoff;
+    config.reconnect_max_backoff = std::max<std::chrono::milliseconds>(backoff, 200ms);
     c.sdk = std::make_unique<controlroom::client>(config);
     c.sdk->on_state_changed([log = c.changes, versions = c.versions](const event_info& e) {
       log->push(e);
@@ -226,22 +227,26 @@ TEST_F(sdk_state_e2e, refusals_come_back_typed_and_the_client_stays_usable) {
 
 TEST_F(sdk_state_e2e, submit_async_completes_on_the_network_thread) {
   auto prod = joined(bob);
-  event_log<std::pair<std::uint64_t, std::thread::id>> done;
-  prod.sdk->submit_async(add_marker{1, "async", ""}, [&done](result<std::uint64_t> r) {
-    done.push({r ? r.value() : 0, std::this_thread::get_id()});
+  // Shared with the callbacks: the network thread may still be inside push()
+  // when the test has seen the event and ends.
+  auto done = std::make_shared<event_log<std::pair<std::uint64_t, std::thread::id>>>();
+  prod.sdk->submit_async(add_marker{1, "async", ""}, [done](result<std::uint64_t> r) {
+    done->push({r ? r.value() : 0, std::this_thread::get_id()});
   });
   // A blocking call from a callback would deadlock; it refuses instead.
-  std::atomic<int> refused{0};
-  prod.sdk->submit_async(add_marker{2, "nested", ""}, [&](result<std::uint64_t>) {
-    refused = prod.sdk->submit(add_marker{3, "x", ""}).error() == errc::wrong_thread ? 1 : 2;
-    done.push({0, std::this_thread::get_id()});
-  });
-  const auto first = done.wait_for([](const auto&) { return true; });
+  auto refused = std::make_shared<std::atomic<int>>(0);
+  prod.sdk->submit_async(add_marker{2, "nested", ""},
+                         [done, refused, sdk = prod.sdk.get()](result<std::uint64_t>) {
+                           const auto r = sdk->submit(add_marker{3, "x", ""});
+                           *refused = r.error() == errc::wrong_thread ? 1 : 2;
+                           done->push({0, std::this_thread::get_id()});
+                         });
+  const auto first = done->wait_for([](const auto&) { return true; });
   ASSERT_TRUE(first);
   EXPECT_EQ(first->first, 1u);
   EXPECT_NE(first->second, std::this_thread::get_id());
-  ASSERT_TRUE(done.wait_for([](const auto&) { return true; }));
-  EXPECT_EQ(refused.load(), 1);
+  ASSERT_TRUE(done->wait_for([](const auto&) { return true; }));
+  EXPECT_EQ(refused->load(), 1);
 }
 
 TEST_F(sdk_state_e2e, an_interrupted_client_resumes_with_the_events_it_missed) {
@@ -318,10 +323,10 @@ TEST_F(sdk_state_e2e, unacknowledged_intents_are_resent_and_applied_once) {
   };
   // Sent, then the connection drops as its event arrives: the answer is lost
   // with the connection, the re-send is answered with the original version.
-  std::atomic<bool> dropped{false};
-  prod.sdk->on_state_changed([&](const event_info& e) {
-    if (e.kind == "add_marker" && !dropped.exchange(true))
-      prod.sdk->interrupt();
+  auto dropped = std::make_shared<std::atomic<bool>>(false);
+  prod.sdk->on_state_changed([dropped, sdk = prod.sdk.get()](const event_info& e) {
+    if (e.kind == "add_marker" && !dropped->exchange(true))
+      sdk->interrupt();
   });
   const auto sent = prod.sdk->submit(add_marker{5, "sent", ""});
   ASSERT_TRUE(sent) << sent.message();
@@ -400,6 +405,42 @@ TEST_F(sdk_state_e2e, close_while_reconnecting_stops_and_fails_waiting_intents) 
   EXPECT_FALSE(prod.states->wait_for(
       [](connection_state s) { return s == connection_state::resumed; }, 300ms));
   EXPECT_EQ(prod.disconnects->size(), 0u);
+}
+
+TEST_F(sdk_state_e2e, connect_while_reconnecting_starts_over_outside_the_session) {
+  auto prod = make_client(bob, true, 60s);  // its own reconnect would come much later
+  ASSERT_TRUE(prod.sdk->join(session_id));
+  prod.sdk->interrupt();
+  ASSERT_TRUE(prod.wait_state(connection_state::reconnecting));
+  EXPECT_EQ(prod.sdk->ping().error(), make_error_code(errc::not_connected));
+  const auto st = prod.sdk->connect();
+  ASSERT_TRUE(st) << st.message();
+  EXPECT_TRUE(prod.wait_state(connection_state::closed));
+  EXPECT_TRUE(prod.wait_state(connection_state::connected));
+  EXPECT_EQ(prod.sdk->submit(add_marker{}).error(), make_error_code(errc::not_joined));
+  // The replica survives and resumes from where it was.
+  ASSERT_TRUE(prod.sdk->join(session_id));
+  EXPECT_TRUE(prod.sdk->ping());
+}
+
+TEST_F(sdk_state_e2e, a_client_may_be_destroyed_from_its_callback_while_catching_up) {
+  auto eng = joined(ada);
+  auto prod = joined(bob);
+  *eng.while_away = [&] {
+    for (int i = 0; i < 3; ++i)
+      ok(prod.sdk->submit(add_marker{i, "missed", ""}));
+  };
+  auto destroyed = std::make_shared<event_log<int>>();
+  eng.sdk->on_state_changed([&eng, destroyed](const event_info& e) {
+    if (e.version == 1) {
+      eng.sdk.reset();  // in the middle of applying the catch-up
+      destroyed->push(1);
+    }
+  });
+  eng.sdk->interrupt();
+  ASSERT_TRUE(destroyed->wait_for([](int) { return true; }));
+  // The session goes on for the others.
+  EXPECT_TRUE(prod.sdk->submit(add_marker{9, "after", ""}));
 }
 
 TEST_F(sdk_state_e2e, leaving_and_rejoining_catches_up_from_the_replica) {

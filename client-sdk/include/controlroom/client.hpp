@@ -61,7 +61,10 @@ struct client_config {
   /// Bounds each request/reply round trip, including Hello and Authenticate,
   /// and the wait for an intent's acknowledgement (reconnects included).
   std::chrono::milliseconds request_timeout{10000};
-  /// Reconnect and resume when the connection drops while joined.
+  /// Reconnect and resume when the connection drops while joined. Attempts
+  /// go on until one succeeds, the server refuses one for good (reported to
+  /// on_disconnected()), or close(); each attempt is bounded by
+  /// connect_timeout and request_timeout.
   bool auto_reconnect = true;
   /// The delay before the first reconnect attempt; it doubles with every
   /// failed attempt up to reconnect_max_backoff. Each actual delay is drawn
@@ -209,7 +212,7 @@ class client {
   ///   errc::too_large, errc::failed_precondition, errc::stale_version,
   ///   errc::unavailable, ...), or errc::not_connected, errc::not_joined,
   ///   errc::timeout, errc::disconnected (close(), or the connection ended
-  ///   for good), errc::rate_limited (too many intents awaiting an answer),
+  ///   for good), errc::rate_limited (1024 intents already awaiting an answer),
   ///   errc::wrong_thread. The SDK refuses an add_comment naming both a
   ///   marker and a take with errc::malformed before sending it.
   result<std::uint64_t> submit(const intent& change, std::uint64_t expected_version = 0);
