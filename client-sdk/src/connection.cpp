@@ -13,12 +13,6 @@
 namespace controlroom::detail {
 namespace {
 
-using namespace std::chrono_literals;
-
-// Extra time a caller waits beyond the transport's own open deadline before it
-// stops trusting that deadline.
-constexpr auto watchdog_slack = 2s;
-
 std::string millis(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + " ms";
 }
@@ -40,6 +34,10 @@ struct connection::state : std::enable_shared_from_this<state> {
 
   void open(const ws_url& url, std::chrono::milliseconds timeout, std::string user_agent,
             boost::asio::io_context& context, std::function<void(result<std::uint64_t>)> done) {
+    if (thread == nullptr) {
+      done({errc::disconnected, "client destroyed"});
+      return;
+    }
     end_session(errc::disconnected, "replaced by a new connection", false);
     const auto opening = ++generation;
     max_frame_bytes = 0;
@@ -66,7 +64,7 @@ struct connection::state : std::enable_shared_from_this<state> {
   void start_request(std::uint64_t on_generation, std::uint64_t id,
                      std::shared_ptr<const std::string> frame, std::chrono::milliseconds timeout,
                      reply_handler done) {
-    if (!transport || !transport->is_open() ||
+    if (thread == nullptr || !transport || !transport->is_open() ||
         (on_generation != 0 && on_generation != generation)) {
       done({errc::not_connected, "not connected"});
     } else if (max_frame_bytes != 0 && frame->size() > max_frame_bytes) {
@@ -155,7 +153,9 @@ struct connection::state : std::enable_shared_from_this<state> {
   };
   std::unordered_map<std::uint64_t, waiter> pending;
   std::atomic<std::uint64_t> next_request_id{1};
-  network_thread* thread = nullptr;  // the owner's; outlives every task that reaches us
+  // The owner's, for timers; null once the owner is being destroyed (a task
+  // queued before may still run after it, on a detached thread).
+  network_thread* thread = nullptr;
 };
 
 connection::connection(connection_handlers handlers)
@@ -166,27 +166,16 @@ connection::connection(connection_handlers handlers)
 connection::~connection() {
   // On the network thread the handler that got us here belongs to our owner,
   // which is being destroyed: no further calls into it, starting now.
-  if (on_network_thread())
+  if (on_network_thread()) {
     state_->handlers_enabled = false;
+    state_->thread = nullptr;
+  }
   thread_.post([st = state_] {
     st->handlers_enabled = false;
+    st->thread = nullptr;
     st->end_session(errc::disconnected, "client destroyed", false);
   });
   // thread_'s destructor then waits for the graceful close (or detaches).
-}
-
-result<std::uint64_t> connection::open(const ws_url& url, std::chrono::milliseconds timeout,
-                                       const std::string& user_agent) {
-  if (on_network_thread())
-    return {errc::wrong_thread, "connect() called from an SDK callback"};
-  auto done = std::make_shared<std::promise<result<std::uint64_t>>>();
-  auto opened = done->get_future();
-  async_open(url, timeout, user_agent, [done](result<std::uint64_t> r) { done->set_value(r); });
-  if (opened.wait_for(timeout + watchdog_slack) == std::future_status::timeout) {
-    close();
-    return {errc::timeout, "no WebSocket to " + url.host_header + " within " + millis(timeout)};
-  }
-  return opened.get();
 }
 
 void connection::async_open(const ws_url& url, std::chrono::milliseconds timeout,

@@ -31,7 +31,7 @@ struct connection_handlers {
   /// An unsolicited envelope (request_id 0, not an Error) from the session
   /// opened as `generation`.
   std::function<void(std::uint64_t generation, v1::ServerEnvelope&&)> on_event;
-  /// The session returned by open() as `generation` ended without close().
+  /// The session async_open() returned as `generation` ended without close().
   std::function<void(std::uint64_t generation, std::error_code ec, const std::string& reason)>
       on_closed;
 };
@@ -40,11 +40,11 @@ struct connection_handlers {
 /// that is for the caller to judge) or why there is none.
 using reply_handler = std::function<void(result<v1::ServerEnvelope>)>;
 
-/// Owns the network thread for its whole life; open() may be called again
+/// Owns the network thread for its whole life; async_open() may be called again
 /// after a session ended to start a new one on the same thread.
 ///
-/// Every member function may be called from any thread. The blocking ones
-/// (open, request) return errc::wrong_thread on the network thread.
+/// Every member function may be called from any thread. The blocking one
+/// (request) returns errc::wrong_thread on the network thread.
 class connection {
  public:
   /// Starts the network thread.
@@ -58,12 +58,12 @@ class connection {
   connection& operator=(const connection&) = delete;
 
   /// Replaces any current session with a new WebSocket to `url`: resolve,
-  /// connect, upgrade, all within `timeout`. Blocking.
-  /// @return the new session's generation, or errc::connection_failed,
-  ///   errc::handshake_failed, errc::timeout, errc::disconnected (closed
-  ///   meanwhile), errc::wrong_thread.
-  result<std::uint64_t> open(const ws_url& url, std::chrono::milliseconds timeout,
-                             const std::string& user_agent);
+  /// connect, upgrade, all within `timeout`, without waiting: `done` runs on
+  /// the network thread with the new session's generation, or
+  /// errc::connection_failed, errc::handshake_failed, errc::timeout,
+  /// errc::disconnected (closed meanwhile). Any thread.
+  void async_open(const ws_url& url, std::chrono::milliseconds timeout,
+                  const std::string& user_agent, std::function<void(result<std::uint64_t>)> done);
 
   /// Sends `envelope` with a fresh request_id and waits for the envelope that
   /// answers it (which may be an Error: that is for the caller to judge).
@@ -72,11 +72,6 @@ class connection {
   ///   errc::disconnected, errc::wrong_thread.
   result<v1::ServerEnvelope> request(v1::ClientEnvelope envelope,
                                      std::chrono::milliseconds timeout);
-
-  /// As open(), without waiting: `done` runs on the network thread with the
-  /// new session's generation or the error. Any thread.
-  void async_open(const ws_url& url, std::chrono::milliseconds timeout,
-                  const std::string& user_agent, std::function<void(result<std::uint64_t>)> done);
 
   /// Sends `envelope` with a fresh request_id on the session `generation`
   /// (0: whichever is current when the send happens) without waiting; `done`
