@@ -66,7 +66,8 @@ bool db_pool::guarded(pqxx::connection_base& conn, const std::function<void()>& 
   } catch (const store_exception& e) {
     error = {e.code(), e.what()};
   } catch (const pqxx::broken_connection& e) {
-    error = {store_errc::unavailable, std::string("lost the database connection: ") + e.what()};
+    error = {store_errc::unavailable, std::string("lost the database connection: ") + e.what(),
+             true};
   } catch (const pqxx::unique_violation& e) {
     error = {store_errc::conflict, e.what()};
   } catch (const pqxx::foreign_key_violation& e) {
@@ -82,6 +83,27 @@ bool db_pool::guarded(pqxx::connection_base& conn, const std::function<void()>& 
   }
   return false;
 }
+
+namespace {
+
+// Opens (and prepares) a connection, or says why it could not.
+std::unique_ptr<pqxx::connection> open_connection(const std::string& url,
+                                                  const db_pool::prepare_fn& prepare,
+                                                  store_error& error) {
+  try {
+    auto conn = std::make_unique<pqxx::connection>(url);
+    if (prepare) {
+      prepare(*conn);
+    }
+    return conn;
+  } catch (const std::exception& e) {
+    error = {store_errc::unavailable, std::string("cannot connect to the database: ") + e.what()};
+    log(log_level::warn, "store", error.message);
+    return nullptr;
+  }
+}
+
+}  // namespace
 
 void db_pool::thread_main() {
   std::unique_ptr<pqxx::connection> conn;
@@ -105,19 +127,13 @@ void db_pool::thread_main() {
     }
     store_error connect_error;
     if (!conn) {
-      try {
-        conn = std::make_unique<pqxx::connection>(url_);
-        if (prepare_) {
-          prepare_(*conn);
-        }
-      } catch (const std::exception& e) {
-        conn.reset();
-        connect_error = {store_errc::unavailable,
-                         std::string("cannot connect to the database: ") + e.what()};
-        log(log_level::warn, "store", connect_error.message);
-      }
+      conn = open_connection(url_, prepare_, connect_error);
     }
-    next(conn.get(), conn ? nullptr : &connect_error);
+    if (!next(conn.get(), conn ? nullptr : &connect_error, conn != nullptr)) {
+      // The connection was dead (a database restart): one more try on a new one.
+      conn = open_connection(url_, prepare_, connect_error);
+      next(conn.get(), conn ? nullptr : &connect_error, false);
+    }
 
     if (metrics_ != nullptr) {
       metrics_->db_jobs.inc();

@@ -48,30 +48,41 @@ class db_pool {
   void run(Work work, Done done) {
     using value_type = std::invoke_result_t<Work, pqxx::connection_base&>;
     auto shared_done = std::make_shared<Done>(std::move(done));
-    const bool queued = enqueue([work = std::move(work), shared_done](pqxx::connection_base* conn,
-                                                                      const store_error* failed) {
-      if (failed != nullptr) {
-        (*shared_done)(store_result<value_type>(*failed));
-        return;
-      }
-      store_error error;
-      if constexpr (std::is_void_v<value_type>) {
-        if (guarded(
-                *conn, [&] { work(*conn); }, error)) {
-          (*shared_done)(store_result<bool>(true));
-          return;
-        }
-        (*shared_done)(store_result<bool>(error));
-      } else {
-        std::optional<value_type> value;
-        if (guarded(
-                *conn, [&] { value.emplace(work(*conn)); }, error)) {
-          (*shared_done)(store_result<value_type>(std::move(*value)));
-          return;
-        }
-        (*shared_done)(store_result<value_type>(error));
-      }
-    });
+    // Returns false, without calling done, to ask for one more try on a
+    // fresh connection: a connection found dead (the database restarted)
+    // broke before anything committed, so running the work again is safe.
+    const bool queued =
+        enqueue([work = std::move(work), shared_done](pqxx::connection_base* conn,
+                                                      const store_error* failed, bool may_retry) {
+          if (failed != nullptr) {
+            (*shared_done)(store_result<value_type>(*failed));
+            return true;
+          }
+          store_error error;
+          if constexpr (std::is_void_v<value_type>) {
+            if (guarded(
+                    *conn, [&] { work(*conn); }, error)) {
+              (*shared_done)(store_result<bool>(true));
+              return true;
+            }
+            if (may_retry && error.connection_lost) {
+              return false;
+            }
+            (*shared_done)(store_result<bool>(error));
+          } else {
+            std::optional<value_type> value;
+            if (guarded(
+                    *conn, [&] { value.emplace(work(*conn)); }, error)) {
+              (*shared_done)(store_result<value_type>(std::move(*value)));
+              return true;
+            }
+            if (may_retry && error.connection_lost) {
+              return false;
+            }
+            (*shared_done)(store_result<value_type>(error));
+          }
+          return true;
+        });
     if (!queued) {
       using reported = std::conditional_t<std::is_void_v<value_type>, bool, value_type>;
       (*shared_done)(store_result<reported>(
@@ -88,8 +99,8 @@ class db_pool {
 
  private:
   // A job receives its connection, or nullptr plus the reason none could be
-  // opened.
-  using job = std::function<void(pqxx::connection_base*, const store_error*)>;
+  // opened, and whether it may ask for a retry; it returns false to ask.
+  using job = std::function<bool(pqxx::connection_base*, const store_error*, bool may_retry)>;
 
   bool enqueue(job j);
   void thread_main();

@@ -84,23 +84,38 @@ void event_writer::thread_main() {
 
     std::string error;
     const auto started = std::chrono::steady_clock::now();
-    try {
-      if (!conn || !conn->is_open()) {
-        conn = std::make_unique<pqxx::connection>(url_);
-        prepare_statements(*conn);
-      }
-      std::vector<event_row> rows;
-      rows.reserve(batch.size());
-      for (const auto& it : batch) {
-        rows.push_back(it.row);
-      }
-      pqxx::work tx(*conn);
-      event_repository::append(tx, rows);
-      tx.commit();
-    } catch (const std::exception& e) {
-      error = e.what();
-      if (conn && !conn->is_open()) {
+    std::vector<event_row> rows;
+    rows.reserve(batch.size());
+    for (const auto& it : batch) {
+      rows.push_back(it.row);
+    }
+    // A connection found dead (the database restarted) broke before the
+    // commit, so one more try on a new connection cannot apply anything
+    // twice; a commit whose outcome is unknown is never retried here.
+    for (int attempt = 1; attempt <= 2; ++attempt) {
+      error.clear();
+      try {
+        if (!conn || !conn->is_open()) {
+          conn = std::make_unique<pqxx::connection>(url_);
+          prepare_statements(*conn);
+        }
+        pqxx::work tx(*conn);
+        event_repository::append(tx, rows);
+        tx.commit();
+        break;
+      } catch (const pqxx::in_doubt_error& e) {
+        error = e.what();
         conn.reset();
+        break;
+      } catch (const pqxx::broken_connection& e) {
+        error = e.what();
+        conn.reset();
+      } catch (const std::exception& e) {
+        error = e.what();
+        if (conn && !conn->is_open()) {
+          conn.reset();
+        }
+        break;
       }
     }
 

@@ -21,6 +21,7 @@ enum class store_errc {
 struct store_error {
   store_errc code = store_errc::internal;
   std::string message;
+  bool connection_lost = false;  // the connection broke before the work committed
 };
 
 /// Thrown by repository code for a domain failure; caught by the pool.

@@ -98,6 +98,38 @@ TEST_F(resilience_e2e, dropped_database_connections_lose_nothing_and_retries_app
   EXPECT_TRUE(ws->request(add_marker("later", 3)).has_intent_accepted());
 }
 
+TEST_F(resilience_e2e, a_refused_commit_is_recovered_from_and_the_retry_applies_once) {
+  raw_ws setup(server.port());
+  setup.handshake(producer.token);
+  const auto session_id = new_session(setup);
+  auto ws = join(session_id);
+  ASSERT_TRUE(ws->request(add_marker("first", 1)).has_intent_accepted());
+  auto exec = [&](const std::string& sql) {
+    pqxx::connection conn(server.database_url());
+    pqxx::work tx(conn);
+    tx.exec0(sql);
+    tx.commit();
+  };
+  // The database refuses the next commit outright: the session must not
+  // keep a version the log does not have.
+  exec("ALTER TABLE session_events ADD CONSTRAINT refuse_all CHECK (version < 2)");
+  const auto refused = ws->request(add_marker("second", 2));
+  ASSERT_TRUE(refused.has_error()) << refused.DebugString();
+  EXPECT_EQ(refused.error().code(), v1::ERROR_CODE_UNAVAILABLE);
+  exec("ALTER TABLE session_events DROP CONSTRAINT refuse_all");
+
+  v1::ServerEnvelope reply;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    reply = ws->request(add_marker("second", 2));
+  } while (reply.has_error() && reply.error().code() == v1::ERROR_CODE_UNAVAILABLE &&
+           std::chrono::steady_clock::now() < deadline);
+  ASSERT_TRUE(reply.has_intent_accepted()) << reply.DebugString();
+  EXPECT_EQ(reply.intent_accepted().version(), 2u);  // no gap where the refused one was
+  EXPECT_EQ(query_int("SELECT count(*) FROM session_events"), 2);
+  EXPECT_GE(metric(server.port(), "controlroom_commit_failures_total"), 1.0);
+}
+
 TEST_F(resilience_e2e, snapshots_are_written_periodically_and_loading_starts_from_them) {
   raw_ws setup(server.port());
   setup.handshake(producer.token);
