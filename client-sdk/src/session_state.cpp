@@ -36,6 +36,8 @@ std::string_view to_string(talkback_target t) noexcept {
       return "engineer";
     case talkback_target::engineer_private:
       return "engineer_private";
+    case talkback_target::producer_private:
+      return "producer_private";
   }
   return "unknown";
 }

@@ -62,8 +62,9 @@ constexpr std::uint8_t rule_for(change_case change) {
       return engineers;
     case v1::Intent::kAddComment:
     case v1::Intent::kRemoveComment:
-    case v1::Intent::kStartTalkback:
       return producers | artists;
+    case v1::Intent::kStartTalkback:
+      return engineers | producers | artists;
     // Engineers stop talkback to cut someone else's channel.
     case v1::Intent::kStopTalkback:
       return engineers | producers | artists;

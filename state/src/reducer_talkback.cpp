@@ -1,5 +1,6 @@
 // Talkback: who is talking into the room now, one channel per person. The
-// private line into the engineer's headphones is the producer's alone.
+// private line is the producer's into the engineer's headphones and the
+// engineer's back to the producers.
 
 #include <string>
 
@@ -27,6 +28,10 @@ verdict decide_start_talkback(const v1::SessionState& /*state*/, const actor& wh
   if (intent.target() == v1::TALKBACK_TARGET_ENGINEER_PRIVATE &&
       !who.roles.contains(role::producer)) {
     return reject(v1::ERROR_CODE_FORBIDDEN, "only a producer talks privately to the engineer");
+  }
+  if (intent.target() == v1::TALKBACK_TARGET_PRODUCER_PRIVATE &&
+      !who.roles.contains(role::engineer)) {
+    return reject(v1::ERROR_CODE_FORBIDDEN, "only an engineer talks privately to the producer");
   }
   return std::nullopt;
 }

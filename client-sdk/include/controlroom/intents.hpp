@@ -191,11 +191,12 @@ struct remove_comment {
   std::string comment_id;  ///< the comment
 };
 
-// ---- Talkback (producer, artist) ----------------------------------------------
+// ---- Talkback (engineer, producer, artist) ----------------------------------------------
 
 /// Opens (or retargets) the sender's talkback channel.
 struct start_talkback {
-  talkback_target target = talkback_target::everyone;  ///< engineer_private: producers only
+  /// engineer_private: producers only; producer_private: engineers only
+  talkback_target target = talkback_target::everyone;
   bool latched = false;  ///< latched: on until stopped; momentary: while held
 };
 

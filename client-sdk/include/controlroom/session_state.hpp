@@ -123,11 +123,13 @@ struct comment {
 enum class talkback_target {
   everyone = 1,          ///< the whole room: artist and control room
   artist = 2,            ///< the artist's cue only
-  engineer = 3,          ///< the control-room speakers
+  engineer = 3,          ///< the control-room speakers: everyone but the artist
   engineer_private = 4,  ///< the engineer's headphones only (producers only)
+  producer_private = 5,  ///< the producers only (engineers only): the private line back
 };
 
-/// "everyone", "artist", "engineer", "engineer_private"; "unknown" otherwise.
+/// "everyone", "artist", "engineer", "engineer_private", "producer_private";
+/// "unknown" otherwise.
 /// Thread-safe.
 std::string_view to_string(talkback_target t) noexcept;
 

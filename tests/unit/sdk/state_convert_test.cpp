@@ -137,7 +137,10 @@ TEST(state_convert, enum_numbers_and_names_match_the_proto) {
   EXPECT_EQ(static_cast<int>(transport_mode::playing), v1::TRANSPORT_MODE_PLAYING);
   EXPECT_EQ(static_cast<int>(transport_mode::recording), v1::TRANSPORT_MODE_RECORDING);
   EXPECT_EQ(v1::TransportMode_MAX, v1::TRANSPORT_MODE_RECORDING);
-  EXPECT_EQ(v1::TalkbackTarget_MAX, v1::TALKBACK_TARGET_ENGINEER_PRIVATE);
+  EXPECT_EQ(v1::TalkbackTarget_MAX, v1::TALKBACK_TARGET_PRODUCER_PRIVATE);
+  EXPECT_EQ(static_cast<int>(talkback_target::producer_private),
+            v1::TALKBACK_TARGET_PRODUCER_PRIVATE);
+  EXPECT_EQ(to_string(talkback_target::producer_private), "producer_private");
   EXPECT_EQ(to_string(transport_mode::playing), "playing");
   EXPECT_EQ(to_string(talkback_target::engineer_private), "engineer_private");
 }

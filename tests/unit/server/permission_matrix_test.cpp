@@ -58,7 +58,7 @@ const std::map<change_case, expectation> expected_table = {
   {v1::Intent::kRemoveMarker,        {no,      yes,     yes,    no,    no}},
   {v1::Intent::kAddComment,          {no,      yes,     yes,    yes,   no}},
   {v1::Intent::kRemoveComment,       {no,      yes,     yes,    yes,   no}},
-  {v1::Intent::kStartTalkback,       {no,      yes,     yes,    yes,   no}},
+  {v1::Intent::kStartTalkback,       {yes,     yes,     yes,    yes,   no}},
   {v1::Intent::kStopTalkback,        {yes,     yes,     yes,    yes,   no}},
   {v1::Intent::kSetPlannedStart,     {yes,     yes,     yes,    no,    no}},
 };

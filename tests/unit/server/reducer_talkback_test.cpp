@@ -60,6 +60,18 @@ TEST(reducer_talkback, the_private_engineer_line_is_for_producers) {
   s.accept(R"pb(start_talkback { target: TALKBACK_TARGET_ENGINEER_PRIVATE })pb", producer);
 }
 
+TEST(reducer_talkback, the_private_line_back_is_for_engineers) {
+  studio s;
+  EXPECT_EQ(
+      s.refuse_code(R"pb(start_talkback { target: TALKBACK_TARGET_PRODUCER_PRIVATE })pb", producer),
+      v1::ERROR_CODE_FORBIDDEN);
+  EXPECT_EQ(
+      s.refuse_code(R"pb(start_talkback { target: TALKBACK_TARGET_ENGINEER_PRIVATE })pb", engineer),
+      v1::ERROR_CODE_FORBIDDEN);
+  s.accept(R"pb(start_talkback { target: TALKBACK_TARGET_PRODUCER_PRIVATE })pb", engineer);
+  s.accept(R"pb(start_talkback { target: TALKBACK_TARGET_ARTIST })pb", engineer);
+}
+
 TEST(reducer_talkback, the_server_has_no_channel_of_its_own) {
   studio s;
   EXPECT_EQ(
