@@ -44,7 +44,9 @@ int serve(const config& cfg) {
   server srv(cfg);
   srv.start();
   std::cout << "controlroomd ready: http://" << cfg.listen_address << ":" << srv.port()
-            << "/  ws://" << cfg.listen_address << ":" << srv.port() << "/v1/control" << std::endl;
+            << "/  ws://" << cfg.listen_address << ":" << srv.port() << "/v1/control"
+            << "  udp media " << srv.media_ports().front() << ".." << srv.media_ports().back()
+            << std::endl;
 
   int received = 0;
   sigwait(&signals, &received);

@@ -11,7 +11,9 @@ using detail::store_be;
 
 namespace {
 
-bool reserved_clear(const std::uint8_t* p) noexcept { return p[1] == 0 && p[2] == 0 && p[3] == 0; }
+bool reserved_clear(const std::uint8_t* p) noexcept {
+  return p[1] == 0 && p[2] == 0 && p[3] == 0;
+}
 
 }  // namespace
 

@@ -5,8 +5,10 @@
 
 #include "control/services.hpp"
 #include "http/api_router.hpp"
+#include "media/media_switch.hpp"
 #include "metrics/server_metrics.hpp"
 #include "net/listener.hpp"
+#include "net/udp_relay.hpp"
 #include "net/worker_pool.hpp"
 #include "net/ws_connection.hpp"
 #include "session/room_directory.hpp"
@@ -42,6 +44,13 @@ struct server::impl {
         net{svc, api, metrics, cfg, {}},
         accept(workers, net) {
     net.open.resize(workers.size());
+    std::vector<media_switch*> by_worker;
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+      switches.push_back(std::make_unique<media_switch>(metrics));
+      relays.push_back(std::make_unique<udp_relay>(workers.context(i), *switches.back()));
+      by_worker.push_back(switches.back().get());
+    }
+    rooms.set_media(std::move(by_worker));
     registry.add_gauge_callback("controlroom_db_queue_depth", "Database jobs waiting for a thread",
                                 [this] { return static_cast<double>(db.queue_depth()); });
     registry.add_gauge_callback("controlroom_db_pool_busy", "Database threads running a job",
@@ -66,6 +75,11 @@ struct server::impl {
   api_router api;
   net_context net;
   listener accept;
+  // One media switch and UDP socket per worker (declared after the workers:
+  // the sockets go before their io_contexts).
+  std::vector<std::unique_ptr<media_switch>> switches;
+  std::vector<std::unique_ptr<udp_relay>> relays;
+  std::vector<std::uint16_t> media_ports;
   std::uint16_t port = 0;
   bool running = false;
 };
@@ -78,11 +92,29 @@ server::~server() {
 
 void server::start() {
   set_log_level(impl_->cfg.log_level);
-  impl_->port = impl_->accept.start(impl_->cfg.listen_address, impl_->cfg.port);
+  auto& s = *impl_;
+  s.port = s.accept.start(s.cfg.listen_address, s.cfg.port);
+  for (std::size_t i = 0; i < s.relays.size(); ++i) {
+    if (s.cfg.media_port != 0 && s.cfg.media_port + i > 65535) {
+      throw std::runtime_error("media_port " + std::to_string(s.cfg.media_port) + " + " +
+                               std::to_string(s.relays.size()) + " workers passes port 65535");
+    }
+    const auto wanted =
+        s.cfg.media_port == 0 ? 0 : static_cast<std::uint16_t>(s.cfg.media_port + i);
+    const auto bound = s.relays[i]->open(s.cfg.listen_address, wanted, s.cfg.udp_buffer_bytes);
+    s.switches[i]->attach(s.relays[i].get(), bound);
+    s.media_ports.push_back(bound);
+    s.relays[i]->start();
+  }
   impl_->workers.start();
   impl_->running = true;
   log(log_level::info, "server", "listening on ", impl_->cfg.listen_address, ":", impl_->port,
-      " with ", impl_->workers.size(), " workers");
+      " with ", impl_->workers.size(), " workers; UDP media on ports ", impl_->media_ports.front(),
+      "..", impl_->media_ports.back());
+}
+
+const std::vector<std::uint16_t>& server::media_ports() const {
+  return impl_->media_ports;
 }
 
 std::uint16_t server::port() const {

@@ -12,6 +12,8 @@
 // - Database pool (`db_pool_size` threads, one connection each): every
 //   libpqxx call except the group commit. Results return to the asking
 //   connection or session by post.
+//   A session's UDP media is served on its owner's socket (port
+//   media_port + worker), so forwarding takes no lock either.
 // - Group commit (one thread, its own connection): appends the events of all
 //   sessions in batches, in order per session.
 // - The caller's thread: start() and stop(), from one controlling thread.
@@ -20,6 +22,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "config/config.hpp"
 
@@ -41,6 +44,9 @@ class server {
 
   /// The bound TCP port (the real one when configured as 0).
   std::uint16_t port() const;
+
+  /// The bound UDP media port of each worker (index: worker).
+  const std::vector<std::uint16_t>& media_ports() const;
 
   /// Stops accepting, tells WebSocket clients the server is going away, lets
   /// queued database work finish and joins every thread. Idempotent.

@@ -78,6 +78,24 @@ const std::vector<key_spec>& specs() {
          c.send_queue_limit = parse_int<std::size_t>(v, 16, 1'000'000);
        },
        [](const config& c) { return std::to_string(c.send_queue_limit); }},
+      {"media_port", "first UDP media port; worker i uses media_port + i (0: any free port)",
+       [](config& c, const std::string& v) {
+         c.media_port = parse_int<std::uint16_t>(v, 0, 65535);
+       },
+       [](const config& c) { return std::to_string(c.media_port); }},
+      {"media_public_host", "host announced for UDP media (empty: the host clients connected to)",
+       [](config& c, const std::string& v) { c.media_public_host = v; },
+       [](const config& c) { return c.media_public_host; }},
+      {"media_queue_limit", "audio frames queued per WebSocket receiver before the oldest drops",
+       [](config& c, const std::string& v) {
+         c.media_queue_limit = parse_int<std::size_t>(v, 4, 100'000);
+       },
+       [](const config& c) { return std::to_string(c.media_queue_limit); }},
+      {"udp_buffer_bytes", "kernel receive and send buffer of each UDP media socket",
+       [](config& c, const std::string& v) {
+         c.udp_buffer_bytes = parse_int<std::size_t>(v, 64 * 1024, 1024 * 1024 * 1024);
+       },
+       [](const config& c) { return std::to_string(c.udp_buffer_bytes); }},
       {"commit_queue_limit", "session events waiting for the group commit before intents fail",
        [](config& c, const std::string& v) {
          c.commit_queue_limit = parse_int<std::size_t>(v, 100, 10'000'000);

@@ -26,7 +26,12 @@ struct config {
   std::size_t max_http_body_bytes = 1024 * 1024;
   std::chrono::milliseconds idle_timeout{30'000};
   std::chrono::milliseconds handshake_timeout{10'000};
-  std::size_t send_queue_limit = 1024;       // queued outbound frames per connection
+  std::size_t send_queue_limit = 1024;  // queued outbound frames per connection
+  // UDP media: worker i listens on media_port + i (0: any free port each).
+  std::uint16_t media_port = 7700;
+  std::string media_public_host;             // announced in MediaOpened; empty: the client's host
+  std::size_t media_queue_limit = 64;        // MediaFrames queued per WebSocket receiver
+  std::size_t udp_buffer_bytes = 4 << 20;    // SO_RCVBUF / SO_SNDBUF of each media socket
   std::size_t commit_queue_limit = 100'000;  // events waiting for the group commit
   std::size_t commit_batch_limit = 2000;     // events per group-commit transaction
   std::uint64_t snapshot_every = 500;        // committed events between snapshots

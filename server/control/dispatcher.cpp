@@ -11,6 +11,7 @@ const handler_table& default_handlers() {
     register_handshake_handlers(t);
     register_session_handlers(t);
     register_intent_handlers(t);
+    register_media_handlers(t);
     return t;
   }();
   return table;

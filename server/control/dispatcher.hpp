@@ -38,6 +38,7 @@ void peer_closed(services& s, const std::shared_ptr<peer>& p);
 void register_handshake_handlers(handler_table& table);
 void register_session_handlers(handler_table& table);
 void register_intent_handlers(handler_table& table);
+void register_media_handlers(handler_table& table);
 void session_peer_closed(services& s, const std::shared_ptr<peer>& p);
 
 }  // namespace controlroom::server

@@ -36,6 +36,9 @@ class peer {
   virtual const std::string& id() const = 0;
   /// Queues one serialized ServerEnvelope for sending.
   virtual void send(frame_ptr frame) = 0;
+  /// Queues one MediaFrame envelope. Audio may be dropped (oldest first) when
+  /// the peer falls behind; frames given to send() never are.
+  virtual void send_media(frame_ptr frame) { send(std::move(frame)); }
   /// Runs `fn` on this peer's thread (dropped if the peer is gone by then).
   virtual void post(std::function<void()> fn) = 0;
   /// True once the connection has closed; late replies are then dropped.

@@ -1,6 +1,7 @@
 #include "metrics/server_metrics.hpp"
 
 #include "app/version.hpp"
+#include "media/media_switch.hpp"
 
 namespace controlroom::server {
 
@@ -71,7 +72,32 @@ server_metrics::server_metrics(metrics_registry& r)
           "controlroom_intent_commit_seconds",
           "From receiving an intent to its durable commit (before the broadcast)", latency_bounds)),
       build_info(r.add_gauge("controlroom_build_info", "Build information; value is always 1",
-                             {{"version", version_string}})) {
+                             {{"version", version_string}})),
+      media_received_udp(r.add_counter("controlroom_media_packets_received_total",
+                                       "Media datagrams received with a valid header",
+                                       {{"transport", "udp"}})),
+      media_received_ws(r.add_counter("controlroom_media_packets_received_total",
+                                      "Media datagrams received with a valid header",
+                                      {{"transport", "websocket"}})),
+      media_bytes_received(r.add_counter("controlroom_media_bytes_received_total",
+                                         "Bytes of media datagrams and probes received")),
+      media_forwarded_udp(r.add_counter("controlroom_media_packets_forwarded_total",
+                                        "Media datagrams forwarded to receivers",
+                                        {{"transport", "udp"}})),
+      media_forwarded_ws(r.add_counter("controlroom_media_packets_forwarded_total",
+                                       "Media datagrams forwarded to receivers",
+                                       {{"transport", "websocket"}})),
+      media_bytes_forwarded(r.add_counter("controlroom_media_bytes_forwarded_total",
+                                          "Bytes of media datagrams forwarded")),
+      media_probes(r.add_counter("controlroom_media_probes_total", "UDP probes answered")),
+      media_senders(r.add_gauge("controlroom_media_senders",
+                                "Participants with a media sender id (OpenMedia)")) {
+  static_assert(static_cast<std::size_t>(media_drop::count_) == media_drop_reasons);
+  for (std::size_t i = 0; i < media_drops.size(); ++i) {
+    media_drops[i] = &r.add_counter("controlroom_media_dropped_total",
+                                    "Media datagrams not forwarded, by reason",
+                                    {{"reason", to_string(static_cast<media_drop>(i))}});
+  }
   for (std::size_t i = 0; i < connections_closed.size(); ++i) {
     connections_closed[i] = &r.add_counter("controlroom_connections_closed_total",
                                            "Control-plane connections closed, by reason",

@@ -23,6 +23,10 @@ enum class close_reason {
 };
 const char* to_string(close_reason reason);
 
+/// Why a media datagram was dropped (defined in media/media_switch.hpp).
+enum class media_drop;
+inline constexpr std::size_t media_drop_reasons = 9;
+
 struct server_metrics {
   explicit server_metrics(metrics_registry& registry);
 
@@ -50,9 +54,21 @@ struct server_metrics {
   counter& intents_rejected;
   histogram& intent_commit_seconds;
   gauge& build_info;
+  counter& media_received_udp;
+  counter& media_received_ws;
+  counter& media_bytes_received;
+  counter& media_forwarded_udp;
+  counter& media_forwarded_ws;
+  counter& media_bytes_forwarded;
+  counter& media_probes;
+  gauge& media_senders;
+  std::array<counter*, media_drop_reasons> media_drops{};
 
   counter& closed(close_reason reason) {
     return *connections_closed[static_cast<std::size_t>(reason)];
+  }
+  counter& media_dropped(media_drop reason) {
+    return *media_drops[static_cast<std::size_t>(reason)];
   }
 };
 

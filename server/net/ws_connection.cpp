@@ -9,6 +9,7 @@
 
 #include "control/dispatcher.hpp"
 #include "control/reply.hpp"
+#include "media/media_switch.hpp"
 #include "util/crypto.hpp"
 #include "util/log.hpp"
 
@@ -96,6 +97,12 @@ void ws_connection::send(frame_ptr frame) {
   });
 }
 
+void ws_connection::send_media(frame_ptr frame) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+    self->do_send_media(std::move(frame));
+  });
+}
+
 void ws_connection::post(std::function<void()> fn) {
   asio::post(ws_.get_executor(), [self = shared_from_this(), fn = std::move(fn)] {
     if (!self->closed()) {
@@ -130,9 +137,27 @@ void ws_connection::do_send(frame_ptr frame) {
   }
 }
 
+void ws_connection::do_send_media(frame_ptr frame) {
+  if (closed_ || closing_) {
+    return;
+  }
+  if (media_queue_.size() >= ctx_.cfg.media_queue_limit) {
+    // Late audio is worthless: the newest wins, and state is never held up.
+    media_queue_.pop_front();
+    ctx_.metrics.media_dropped(media_drop::queue_full).inc();
+  }
+  media_queue_.push_back(std::move(frame));
+  if (!writing_) {
+    do_write();
+  }
+}
+
 void ws_connection::do_write() {
   writing_ = true;
-  ws_.async_write(asio::buffer(*queue_.front()),
+  auto& from = queue_.empty() ? media_queue_ : queue_;
+  in_flight_ = std::move(from.front());
+  from.pop_front();
+  ws_.async_write(asio::buffer(*in_flight_),
                   [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
                     self->on_write(ec, bytes);
                   });
@@ -140,14 +165,15 @@ void ws_connection::do_write() {
 
 void ws_connection::on_write(beast::error_code ec, std::size_t bytes) {
   writing_ = false;
+  in_flight_.reset();
   if (ec) {
     queue_.clear();
+    media_queue_.clear();
     return;  // the read loop sees the failure too and finishes the connection
   }
   ctx_.metrics.frames_out.inc();
   ctx_.metrics.bytes_out.inc(bytes);
-  queue_.pop_front();
-  if (!queue_.empty()) {
+  if (!queue_.empty() || (!media_queue_.empty() && !closing_)) {
     do_write();
   } else if (closing_) {
     send_close();
@@ -180,6 +206,7 @@ void ws_connection::finish(close_reason reason) {
     return;
   }
   queue_.clear();
+  media_queue_.clear();
   ctx_.open[worker_].erase(this);
   ctx_.metrics.connections_open.add(-1);
   ctx_.metrics.closed(reason).inc();

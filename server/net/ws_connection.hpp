@@ -1,7 +1,10 @@
 #pragma once
 
 // One client's control-plane WebSocket. Owns the stream, its read buffer and
-// a bounded outbound queue with one write in flight. Lives on the worker that
+// two bounded outbound queues with one write in flight: state frames (never
+// dropped; overflowing them disconnects the slow reader) go first, media
+// frames (audio over the fallback path; the oldest is dropped when full)
+// fill the gaps. Lives on the worker that
 // accepted it: every member is touched only on that worker's thread, and
 // send()/post() from elsewhere hop onto it.
 
@@ -33,6 +36,7 @@ class ws_connection final : public peer, public std::enable_shared_from_this<ws_
 
   const std::string& id() const override { return id_; }
   void send(frame_ptr frame) override;
+  void send_media(frame_ptr frame) override;
   void post(std::function<void()> fn) override;
   bool closed() const override { return closed_.load(); }
 
@@ -42,6 +46,7 @@ class ws_connection final : public peer, public std::enable_shared_from_this<ws_
 
  private:
   void do_send(frame_ptr frame);
+  void do_send_media(frame_ptr frame);
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void do_close(close_reason reason);
@@ -53,7 +58,9 @@ class ws_connection final : public peer, public std::enable_shared_from_this<ws_
   const std::size_t worker_;
   const std::string id_;
   boost::beast::flat_buffer buffer_;
-  std::deque<frame_ptr> queue_;
+  std::deque<frame_ptr> queue_;        // state and replies
+  std::deque<frame_ptr> media_queue_;  // MediaFrames
+  frame_ptr in_flight_;                // the frame being written
   bool writing_ = false;
   bool closing_ = false;
   close_reason reason_ = close_reason::peer;

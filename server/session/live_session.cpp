@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "control/reply.hpp"
+#include "media/media_switch.hpp"
 #include "metrics/server_metrics.hpp"
 #include "store/db_pool.hpp"
 #include "store/event_writer.hpp"
@@ -19,8 +20,35 @@ std::int64_t now_unix_ms() {
 
 }  // namespace
 
-live_session::live_session(session_record session, dependencies deps, self_post post)
-    : info_(std::move(session)), deps_(deps), post_(std::move(post)), room_(info_) {}
+live_session::live_session(session_record session, dependencies deps, self_post post,
+                           media_switch* media)
+    : info_(std::move(session)),
+      deps_(deps),
+      post_(std::move(post)),
+      room_(info_),
+      media_switch_(media),
+      media_(info_.id) {}
+
+live_session::~live_session() {
+  if (media_switch_ == nullptr) {
+    return;
+  }
+  for (const auto& [id, member] : media_.members()) {
+    media_switch_->remove_sender(member->sender_id);
+    deps_.metrics.media_senders.add(-1);
+  }
+}
+
+void live_session::announce_streams() {
+  v1::ServerEnvelope envelope;
+  *envelope.mutable_media_streams() = media_.describe();
+  const auto frame = encode(envelope);
+  for (const auto& [id, member] : media_.members()) {
+    if (auto connection = member->connection.lock()) {
+      connection->send(frame);
+    }
+  }
+}
 
 void live_session::load() {
   deps_.db.run(
@@ -66,6 +94,7 @@ void live_session::on_loaded(store_result<stored_session> loaded) {
     since_snapshot_ = stored.events.size();
     committed_ops_ = std::move(stored.operations);
     speculative_ = committed_;
+    media_.set_talkback(committed_);
     phase_ = phase::ready;
   }
   auto waiting = std::move(on_ready_);
@@ -102,6 +131,20 @@ void live_session::leave(const std::string& participant_id) {
   for (const auto& [id, p] : room_.participants()) {
     if (id == participant_id) {
       user_id = p.user.id;
+    }
+  }
+  if (const auto* member = media_.find(participant_id)) {
+    bool published = false;
+    for (const auto& p : member->published) {
+      published = published || p.active;
+    }
+    if (media_switch_ != nullptr) {
+      media_switch_->remove_sender(member->sender_id);
+      deps_.metrics.media_senders.add(-1);
+    }
+    media_.remove(participant_id);
+    if (published) {
+      announce_streams();
     }
   }
   if (!room_.remove(participant_id) || phase_ != phase::ready) {
@@ -216,6 +259,11 @@ void live_session::on_committed(std::uint64_t version, std::uint64_t epoch, bool
 
 void live_session::publish(const v1::Event& event) {
   apply(committed_, event);
+  const auto change = event.intent().change_case();
+  if (change == v1::Intent::kStartTalkback || change == v1::Intent::kStopTalkback) {
+    // Talkback is forwarded only once its channel is durable, like any state.
+    media_.set_talkback(committed_);
+  }
   committed_ops_.emplace(event.operation_id(), event.version());
   auto shared = std::make_shared<const v1::Event>(event);
   recent_.push_back(shared);

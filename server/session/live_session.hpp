@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "media/session_media.hpp"
 #include "session/reducer.hpp"
 #include "session/room.hpp"
 #include "store/event_repository.hpp"
@@ -32,6 +33,7 @@ namespace controlroom::server {
 
 class db_pool;
 class event_writer;
+class media_switch;
 struct server_metrics;
 
 class live_session {
@@ -54,11 +56,21 @@ class live_session {
     std::uint64_t request_id = 0;
   };
 
-  live_session(session_record session, dependencies deps, self_post post);
+  /// `media`: the owner worker's media switch (nullptr: no media plane).
+  live_session(session_record session, dependencies deps, self_post post,
+               media_switch* media = nullptr);
+  ~live_session();
+  live_session(const live_session&) = delete;
+  live_session& operator=(const live_session&) = delete;
 
   const std::string& id() const { return info_.id; }
   const v1::SessionState& committed() const { return committed_; }
   room& people() { return room_; }
+  /// The media plane of this session; nullptr when the server has none.
+  media_switch* media_plane() { return media_switch_; }
+  session_media& media() { return media_; }
+  /// Sends the MediaStreams event to every member of the media plane.
+  void announce_streams();
 
   /// Starts loading the state; `fn` runs once it is loaded, with nullptr if
   /// loading failed.
@@ -102,6 +114,8 @@ class live_session {
   dependencies deps_;
   self_post post_;
   room room_;
+  media_switch* media_switch_;
+  session_media media_;
 
   static constexpr int max_recovery_attempts = 3;
 

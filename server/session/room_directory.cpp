@@ -46,7 +46,9 @@ void room_directory::visit(std::size_t owner, const std::string& session_id,
         });
       });
     };
-    it = map.emplace(session_id, std::make_shared<live_session>(*create, deps_, post_self)).first;
+    auto* media = media_.empty() ? nullptr : media_[owner];
+    it = map.emplace(session_id, std::make_shared<live_session>(*create, deps_, post_self, media))
+             .first;
     deps_.metrics.sessions_live.add(1);
     it->second->load();
   }

@@ -19,12 +19,17 @@
 namespace controlroom::server {
 
 struct server_metrics;
+class media_switch;
 
 class room_directory {
  public:
   room_directory(worker_set& workers, live_session::dependencies deps);
 
   std::size_t owner_of(const std::string& session_id) const;
+
+  /// Gives every worker's sessions that worker's media switch (index:
+  /// worker). Call before the workers start.
+  void set_media(std::vector<media_switch*> switches) { media_ = std::move(switches); }
 
   /// Runs `fn` on the owner's thread with the session, loading it first if
   /// it is not live; nullptr when it could not be loaded. Thread-safe.
@@ -47,6 +52,7 @@ class room_directory {
   worker_set& workers_;
   live_session::dependencies deps_;
   std::vector<session_map> sessions_;  // index: worker
+  std::vector<media_switch*> media_;   // index: worker; empty: no media plane
 };
 
 }  // namespace controlroom::server

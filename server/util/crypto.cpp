@@ -26,6 +26,12 @@ std::string sha256_hex(std::string_view data) {
   return out;
 }
 
+void random_bytes(std::span<std::uint8_t> out) {
+  if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) {
+    throw std::runtime_error("the random generator failed");
+  }
+}
+
 std::string random_base64url(std::size_t bytes) {
   std::vector<unsigned char> raw(bytes);
   if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) {

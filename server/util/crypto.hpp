@@ -3,6 +3,8 @@
 // Hashing and randomness for secrets, on OpenSSL. Pure functions.
 
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -10,6 +12,9 @@ namespace controlroom::server {
 
 /// Lower-case hex SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);
+
+/// Fills `out` from the OS CSPRNG. Throws std::runtime_error if it fails.
+void random_bytes(std::span<std::uint8_t> out);
 
 /// `bytes` bytes from the OS CSPRNG, base64url-encoded without padding.
 /// Throws std::runtime_error if the generator fails.

@@ -55,7 +55,7 @@ token=$("$bin" admin-token --database-url="$url" --user ops)
 [[ "$token" =~ ^crt_[A-Za-z0-9_-]{43}$ ]] || fail "admin-token printed '$token'"
 
 # Serve on a free port, find it in the banner, check health, then SIGTERM.
-"$bin" serve --database-url="$url" --port=0 --log-level=info >"$tmp/out" 2>"$tmp/log" &
+"$bin" serve --database-url="$url" --port=0 --media-port=0 --log-level=info >"$tmp/out" 2>"$tmp/log" &
 pid=$!
 port=
 for _ in $(seq 1 200); do

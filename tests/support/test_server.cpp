@@ -12,6 +12,7 @@ test_server::test_server(const std::function<void(server::config&)>& tweak) {
   cfg_.database_url = db_.url();
   cfg_.listen_address = "127.0.0.1";
   cfg_.port = 0;
+  cfg_.media_port = 0;
   cfg_.workers = 2;
   cfg_.log_level = "warn";
   if (tweak) {

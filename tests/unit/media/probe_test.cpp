@@ -1,8 +1,8 @@
 #include "controlroom/media/probe.hpp"
 
-#include <gtest/gtest.h>
-
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "controlroom/media/header.hpp"
 

@@ -59,7 +59,8 @@ struct probe_reply {
 };
 
 void write_probe(const probe& p, std::span<std::uint8_t, probe_size> out) noexcept;
-void write_probe_reply(const probe_reply& r, std::span<std::uint8_t, probe_reply_size> out) noexcept;
+void write_probe_reply(const probe_reply& r,
+                       std::span<std::uint8_t, probe_reply_size> out) noexcept;
 
 /// nullopt unless `datagram` is exactly one well-formed probe.
 std::optional<probe> parse_probe(std::span<const std::uint8_t> datagram) noexcept;

@@ -1,0 +1,192 @@
+#include "media/media_switch.hpp"
+
+#include "control/envelope_codec.hpp"
+#include "metrics/server_metrics.hpp"
+#include "util/crypto.hpp"
+
+namespace controlroom::server {
+
+const char* to_string(media_drop reason) {
+  switch (reason) {
+    case media_drop::oversize:
+      return "oversize";
+    case media_drop::malformed:
+      return "malformed";
+    case media_drop::unknown_sender:
+      return "unknown_sender";
+    case media_drop::unbound_address:
+      return "unbound_address";
+    case media_drop::not_published:
+      return "not_published";
+    case media_drop::bad_probe:
+      return "bad_probe";
+    case media_drop::wrong_sender:
+      return "wrong_sender";
+    case media_drop::queue_full:
+      return "queue_full";
+    case media_drop::send_failed:
+      return "send_failed";
+    case media_drop::count_:
+      break;
+  }
+  return "unknown";
+}
+
+void media_switch::add_sender(session_media& session, media_member& member) {
+  std::uint32_t id = 0;
+  // Random ids: a guessed id is worthless without the sender's probed
+  // address (and, with media encryption, its key).
+  while (id == 0 || senders_.contains(id)) {
+    std::array<std::uint8_t, 4> raw{};
+    random_bytes(raw);
+    id = (std::uint32_t{raw[0]} << 24) | (std::uint32_t{raw[1]} << 16) |
+         (std::uint32_t{raw[2]} << 8) | raw[3];
+  }
+  random_bytes(member.token);
+  member.sender_id = id;
+  senders_[id] = {&session, &member};
+}
+
+void media_switch::remove_sender(std::uint32_t sender_id) {
+  senders_.erase(sender_id);
+}
+
+void media_switch::on_udp(std::span<const std::uint8_t> datagram, const udp_endpoint& from,
+                          std::uint64_t now_us) {
+  tally_.bytes_received += datagram.size();
+  // Size first: nothing larger is looked at, let alone looked up.
+  if (datagram.size() > media::max_datagram_size) {
+    tally_.drop(media_drop::oversize);
+    return;
+  }
+  if (!datagram.empty() && datagram[0] == media::probe_type) {
+    on_probe(datagram, from, now_us);
+    return;
+  }
+  const auto parsed = media::parse_datagram(datagram);
+  if (!parsed) {
+    tally_.drop(media_drop::malformed);
+    return;
+  }
+  ++tally_.received_udp;
+  const auto it = senders_.find(parsed->header.sender_id);
+  if (it == senders_.end()) {
+    tally_.drop(media_drop::unknown_sender);
+    return;
+  }
+  const auto& member = *it->second.member;
+  if (!member.udp || !(*member.udp == from)) {
+    tally_.drop(media_drop::unbound_address);
+    return;
+  }
+  forward(it->second, parsed->header.kind, datagram);
+}
+
+void media_switch::on_probe(std::span<const std::uint8_t> datagram, const udp_endpoint& from,
+                            std::uint64_t now_us) {
+  const auto probe = media::parse_probe(datagram);
+  if (!probe) {
+    tally_.drop(media_drop::malformed);
+    return;
+  }
+  const auto it = senders_.find(probe->sender_id);
+  if (it == senders_.end() || !media::tokens_equal(it->second.member->token, probe->token)) {
+    tally_.drop(media_drop::bad_probe);
+    return;
+  }
+  auto& member = *it->second.member;
+  if (!member.udp || !(*member.udp == from)) {
+    member.udp = from;  // first probe, or the client's address moved (NAT rebinding)
+    it->second.session->changed();
+  }
+  ++tally_.probes;
+  auto& reply = replies_.emplace_back();
+  media::write_probe_reply({probe->sender_id, probe->client_time_us, now_us}, reply);
+  if (out_ != nullptr) {
+    out_->send_udp(from, reply);
+  }
+}
+
+void media_switch::on_websocket(const std::string& participant_id,
+                                std::span<const std::uint8_t> datagram) {
+  tally_.bytes_received += datagram.size();
+  if (datagram.size() > media::max_datagram_size) {
+    tally_.drop(media_drop::oversize);
+    return;
+  }
+  const auto parsed = media::parse_datagram(datagram);
+  if (!parsed) {
+    tally_.drop(media_drop::malformed);
+    return;
+  }
+  ++tally_.received_ws;
+  const auto it = senders_.find(parsed->header.sender_id);
+  if (it == senders_.end() || it->second.member->participant_id != participant_id) {
+    tally_.drop(media_drop::wrong_sender);
+    return;
+  }
+  forward(it->second, parsed->header.kind, datagram);
+  if (out_ != nullptr) {
+    out_->flush();
+  }
+  end_batch();
+}
+
+void media_switch::forward(sender_ref sender, stream_kind kind,
+                           std::span<const std::uint8_t> datagram) {
+  if (!sender.member->published[index_of(kind)].active) {
+    tally_.drop(media_drop::not_published);
+    return;
+  }
+  frame_ptr ws_frame;  // serialized once, shared by every WebSocket receiver
+  for (auto* receiver : sender.session->receivers(*sender.member, kind)) {
+    if (receiver->receives_udp()) {
+      if (out_ != nullptr) {
+        out_->send_udp(*receiver->udp, datagram);
+        ++tally_.forwarded_udp;
+        tally_.bytes_forwarded += datagram.size();
+      }
+      continue;
+    }
+    auto connection = receiver->connection.lock();
+    if (!connection) {
+      continue;
+    }
+    if (!ws_frame) {
+      v1::ServerEnvelope envelope;
+      envelope.mutable_media_frame()->set_datagram(datagram.data(), datagram.size());
+      ws_frame = encode(envelope);
+    }
+    connection->send_media(ws_frame);
+    ++tally_.forwarded_ws;
+    tally_.bytes_forwarded += datagram.size();
+  }
+}
+
+void media_switch::end_batch() {
+  replies_.clear();
+  auto& m = metrics_;
+  auto& t = tally_;
+  if (t.received_udp != 0)
+    m.media_received_udp.inc(t.received_udp);
+  if (t.received_ws != 0)
+    m.media_received_ws.inc(t.received_ws);
+  if (t.bytes_received != 0)
+    m.media_bytes_received.inc(t.bytes_received);
+  if (t.forwarded_udp != 0)
+    m.media_forwarded_udp.inc(t.forwarded_udp);
+  if (t.forwarded_ws != 0)
+    m.media_forwarded_ws.inc(t.forwarded_ws);
+  if (t.bytes_forwarded != 0)
+    m.media_bytes_forwarded.inc(t.bytes_forwarded);
+  if (t.probes != 0)
+    m.media_probes.inc(t.probes);
+  for (std::size_t i = 0; i < t.dropped.size(); ++i) {
+    if (t.dropped[i] != 0) {
+      m.media_dropped(static_cast<media_drop>(i)).inc(t.dropped[i]);
+    }
+  }
+  t = {};
+}
+
+}  // namespace controlroom::server

@@ -1,0 +1,106 @@
+#pragma once
+
+// The forwarding core of one network worker's media plane (SFU: datagrams
+// are forwarded as they are, never decoded). It knows every sender of the
+// sessions its worker owns by sender_id, checks each datagram before any
+// routing (size, header, sender, source address, publication), and fans it
+// out to the receivers its session's routes name: over UDP through a
+// media_output, or as MediaFrame envelopes to WebSocket receivers.
+//
+// No sockets here: net/udp_relay feeds it received batches, the WebSocket
+// handlers feed it MediaFrames, and tests feed it both.
+//
+// Threading: one per worker; every call on that worker's thread.
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <unordered_map>
+
+#include "media/media_output.hpp"
+#include "media/session_media.hpp"
+
+namespace controlroom::server {
+
+struct server_metrics;
+
+/// Why a media datagram was not forwarded (controlroom_media_dropped_total).
+enum class media_drop {
+  oversize,         // over 1500 bytes
+  malformed,        // not a probe, and not a media datagram with a valid header
+  unknown_sender,   // a sender_id this worker does not serve
+  unbound_address,  // UDP media from an address no valid probe came from
+  not_published,    // a stream kind the sender has not published
+  bad_probe,        // unknown sender_id or wrong token
+  wrong_sender,     // a MediaFrame carrying another participant's sender_id
+  queue_full,       // a WebSocket receiver's media queue was full (oldest dropped)
+  send_failed,      // the kernel refused a UDP datagram
+  count_
+};
+const char* to_string(media_drop reason);
+
+/// Counts kept by the owning thread and published in batches, so the hot
+/// path touches no shared cache line per packet.
+struct media_tally {
+  std::uint64_t received_udp = 0;
+  std::uint64_t received_ws = 0;
+  std::uint64_t bytes_received = 0;
+  std::uint64_t forwarded_udp = 0;
+  std::uint64_t forwarded_ws = 0;
+  std::uint64_t bytes_forwarded = 0;
+  std::uint64_t probes = 0;
+  std::array<std::uint64_t, static_cast<std::size_t>(media_drop::count_)> dropped{};
+
+  void drop(media_drop reason) { ++dropped[static_cast<std::size_t>(reason)]; }
+};
+
+class media_switch {
+ public:
+  explicit media_switch(server_metrics& metrics) : metrics_(metrics) {}
+  media_switch(const media_switch&) = delete;
+  media_switch& operator=(const media_switch&) = delete;
+
+  /// Connects the UDP side (done once by the network layer at start-up).
+  void attach(media_output* out, std::uint16_t udp_port) {
+    out_ = out;
+    udp_port_ = udp_port;
+  }
+  std::uint16_t udp_port() const { return udp_port_; }
+
+  /// Gives `member` a sender_id unique on this worker and a fresh token.
+  void add_sender(session_media& session, media_member& member);
+  void remove_sender(std::uint32_t sender_id);
+  std::size_t senders() const { return senders_.size(); }
+
+  /// One datagram from the UDP socket. Output goes to the media_output;
+  /// call end_batch() after flushing it.
+  void on_udp(std::span<const std::uint8_t> datagram, const udp_endpoint& from,
+              std::uint64_t now_us);
+  /// One MediaFrame from participant `participant_id`'s WebSocket. Sends at
+  /// once (flushes the output).
+  void on_websocket(const std::string& participant_id, std::span<const std::uint8_t> datagram);
+  /// Releases per-batch buffers and publishes the counts.
+  void end_batch();
+
+  media_tally& tally() { return tally_; }
+
+ private:
+  struct sender_ref {
+    session_media* session = nullptr;
+    media_member* member = nullptr;
+  };
+
+  void on_probe(std::span<const std::uint8_t> datagram, const udp_endpoint& from,
+                std::uint64_t now_us);
+  void forward(sender_ref sender, stream_kind kind, std::span<const std::uint8_t> datagram);
+
+  server_metrics& metrics_;
+  media_output* out_ = nullptr;
+  std::uint16_t udp_port_ = 0;
+  std::unordered_map<std::uint32_t, sender_ref> senders_;
+  std::deque<std::array<std::uint8_t, media::probe_reply_size>> replies_;  // until end_batch
+  media_tally tally_;
+};
+
+}  // namespace controlroom::server
