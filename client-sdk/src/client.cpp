@@ -122,4 +122,38 @@ void client::on_disconnected(std::function<void(std::error_code, const std::stri
     impl_->on_disconnected(std::move(handler));
 }
 
+status client::open_media(const media_options& options) {
+  return impl_ ? impl_->open_media(options) : moved_from();
+}
+
+result<audio_publisher> client::publish(stream_kind kind, const encoder_options& options) {
+  return impl_ ? impl_->publish(kind, options) : moved_from<audio_publisher>();
+}
+
+std::vector<audio_stream_info> client::streams() const {
+  return impl_ ? impl_->streams() : std::vector<audio_stream_info>{};
+}
+
+std::vector<audio_stream> client::audio_streams() const {
+  return impl_ ? impl_->audio_streams() : std::vector<audio_stream>{};
+}
+
+audio_mixer client::mixer(std::vector<stream_kind> kinds) {
+  return impl_ ? impl_->mixer(std::move(kinds)) : audio_mixer{};
+}
+
+controlroom::media_status client::media_status() const {
+  return impl_ ? impl_->media_status() : controlroom::media_status{};
+}
+
+std::optional<std::int64_t> client::heard_position(stream_kind kind) const {
+  return impl_ ? impl_->heard_position(kind) : std::nullopt;
+}
+
+void client::on_streams_changed(
+    std::function<void(const std::vector<audio_stream_info>&)> handler) {
+  if (impl_)
+    impl_->on_streams_changed(std::move(handler));
+}
+
 }  // namespace controlroom

@@ -26,12 +26,23 @@ client::impl::impl(client_config config)
       backoff_(config_.reconnect_initial_backoff, config_.reconnect_max_backoff,
                detail::operation_ids::random_client_id()),
       operation_ids_(detail::operation_ids::random_client_id()),
+      media_(connection_, config_.request_timeout, media_hooks()),
       connection_({[this](std::uint64_t generation, v1::ServerEnvelope&& e) {
                      handle_event(generation, std::move(e));
                    },
                    [this](std::uint64_t generation, std::error_code ec, const std::string& reason) {
                      handle_closed(generation, ec, reason);
                    }}) {}
+
+detail::media_engine::hooks client::impl::media_hooks() {
+  return {[this] {
+            std::lock_guard lock(mutex_);
+            return url_.host;
+          },
+          [this](const std::vector<audio_stream_info>& streams) {
+            return notify(&impl::on_streams_changed_, streams);
+          }};
+}
 
 client::impl::~impl() {
   alive_->store(false);
@@ -153,6 +164,7 @@ status client::impl::leave() {
   }
   if (session_id.empty())
     return {errc::not_joined, "not in a session"};
+  connection_.post(guarded([this] { media_.on_left(); }));
   v1::ClientEnvelope request;
   request.mutable_leave_session()->set_session_id(session_id);
   auto reply = call(std::move(request), body::kLeft);
@@ -188,6 +200,8 @@ void client::impl::close() {
     joined_generation_ = 0;
     if (reconnect_timer_)
       reconnect_timer_->cancel();
+    if (!media_.on_left())
+      return;
     if (!fail_intents({errc::disconnected, "closed by the client"}))
       return;
     if (was_active)
@@ -246,6 +260,8 @@ result<v1::ServerEnvelope> client::impl::call(v1::ClientEnvelope request, body e
 }
 
 void client::impl::handle_event(std::uint64_t generation, v1::ServerEnvelope&& envelope) {
+  if (media_.on_event(generation, envelope))
+    return;
   if (envelope.has_session_event()) {
     // Events of a WebSocket whose replica broke are moot: it is being dropped.
     if (generation != joined_generation_)

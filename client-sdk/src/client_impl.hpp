@@ -27,8 +27,10 @@
 #include <vector>
 
 #include "connection.hpp"
+#include "controlroom/audio.hpp"
 #include "controlroom/client.hpp"
 #include "controlroom/v1/control.pb.h"
+#include "media_engine.hpp"
 #include "network_thread.hpp"
 #include "operation_ids.hpp"
 #include "presence_roster.hpp"
@@ -67,6 +69,18 @@ class client::impl {
   void on_connection_state(std::function<void(connection_state)> handler);
   void on_disconnected(std::function<void(std::error_code, const std::string&)> handler);
 
+  // client_media.cpp
+  status open_media(const media_options& options);
+  result<audio_publisher> publish(stream_kind kind, const encoder_options& options);
+  std::vector<audio_stream_info> streams() const { return media_.streams(); }
+  std::vector<audio_stream> audio_streams() const;
+  audio_mixer mixer(std::vector<stream_kind> kinds);
+  controlroom::media_status media_status() const { return media_.report(); }
+  std::optional<std::int64_t> heard_position(stream_kind kind) const {
+    return media_.heard_position(kind);
+  }
+  void on_streams_changed(std::function<void(const std::vector<audio_stream_info>&)> handler);
+
  private:
   using body = v1::ServerEnvelope::BodyCase;
   using submit_done = std::function<void(result<std::uint64_t>)>;
@@ -82,6 +96,7 @@ class client::impl {
   };
 
   // client_impl.cpp
+  detail::media_engine::hooks media_hooks();
   status usable() const;
   result<v1::ServerEnvelope> call(v1::ClientEnvelope request, body expected);
   void handle_event(std::uint64_t generation, v1::ServerEnvelope&& envelope);
@@ -161,6 +176,7 @@ class client::impl {
   std::function<void(const presence_event&)> on_presence_;
   std::function<void(connection_state)> on_connection_state_;
   std::function<void(std::error_code, const std::string&)> on_disconnected_;
+  std::function<void(const std::vector<audio_stream_info>&)> on_streams_changed_;
 
   detail::replica replica_;  // thread-safe itself
   // Network thread only, from here on.
@@ -173,6 +189,10 @@ class client::impl {
   // Made on the network thread when first needed; declared before
   // connection_ so that it outlives the thread (see network_thread::timer).
   std::unique_ptr<detail::network_thread::timer> reconnect_timer_;
+
+  // The media plane. Its I/O objects are made on the network thread and
+  // shut down there (abandon_network_work); destroyed after the thread ends.
+  detail::media_engine media_;
 
   // Declared last so it is destroyed first: its thread, the only caller of
   // the network-thread members, stops while everything above still lives.

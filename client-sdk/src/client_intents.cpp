@@ -148,6 +148,7 @@ void client::impl::abandon_network_work() {
   if (reconnect_timer_)
     reconnect_timer_->cancel();
   intents_.clear();
+  media_.shutdown();
 }
 
 }  // namespace controlroom

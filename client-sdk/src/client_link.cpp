@@ -183,6 +183,7 @@ void client::impl::on_rejoined(std::uint64_t epoch, std::uint64_t generation,
   if (outcome == adopted::ok) {
     backoff_.reset();
     resend_intents(generation);
+    media_.on_resumed(generation);
     if (!notify(&impl::on_connection_state_, connection_state::resumed))
       return;
   }
@@ -212,6 +213,7 @@ void client::impl::handle_closed(std::uint64_t generation, std::error_code ec,
     finish(ec, reason);
     return;
   }
+  media_.on_connection_lost();
   backoff_.reset();
   if (!notify(&impl::on_connection_state_, connection_state::reconnecting))
     return;
@@ -252,6 +254,8 @@ void client::impl::on_attempt_done(std::uint64_t epoch, const status& outcome) {
 
 // The connection ended for good without close(): tell everyone waiting.
 void client::impl::finish(std::error_code ec, const std::string& reason) {
+  if (!media_.on_left())
+    return;
   if (!fail_intents({errc::disconnected, reason}))
     return;
   if (!notify(&impl::on_connection_state_, connection_state::closed))

@@ -219,6 +219,22 @@ void connection::async_request(std::uint64_t generation, v1::ClientEnvelope enve
   });
 }
 
+void connection::send(std::uint64_t generation, const v1::ClientEnvelope& envelope) {
+  auto frame = std::make_shared<const std::string>(envelope.SerializeAsString());
+  auto task = [st = state_, generation, frame = std::move(frame)]() mutable {
+    if (generation != st->generation || !st->transport || !st->transport->is_open())
+      return;
+    if (st->max_frame_bytes != 0 && frame->size() > st->max_frame_bytes)
+      return;
+    st->transport->send(std::move(frame));
+  };
+  if (on_network_thread()) {
+    task();
+  } else {
+    thread_.post(std::move(task));
+  }
+}
+
 void connection::set_server_limits(std::uint64_t generation, std::uint32_t max_frame_bytes,
                                    std::chrono::milliseconds idle_timeout) {
   thread_.post([st = state_, generation, max_frame_bytes, idle_timeout] {

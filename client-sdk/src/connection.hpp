@@ -82,6 +82,13 @@ class connection {
   void async_request(std::uint64_t generation, v1::ClientEnvelope envelope,
                      std::chrono::milliseconds timeout, reply_handler done);
 
+  /// Sends `envelope` (request_id 0: no reply is owed) on the session
+  /// `generation` without waiting; dropped when that session is not the
+  /// open one, or over the server's frame limit. On the network thread it
+  /// is queued for writing at once (media frames keep their order with
+  /// everything else sent there); from another thread it is posted.
+  void send(std::uint64_t generation, const v1::ClientEnvelope& envelope);
+
   /// Applies the limits the server announced in HelloReply to the session
   /// `generation` (if it is still the current one): frames over
   /// `max_frame_bytes` are refused before sending (0: no limit), and a

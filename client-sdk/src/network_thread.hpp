@@ -39,6 +39,10 @@ class network_thread {
   /// The io_context; it outlives this object until the thread has ended.
   boost::asio::io_context& context() noexcept;
 
+  /// Shares ownership of the io_context: I/O objects that may be destroyed
+  /// after this object (and its thread) hold one, as timer does.
+  std::shared_ptr<void> context_owner() const noexcept { return impl_; }
+
   class timer;
 
  private:

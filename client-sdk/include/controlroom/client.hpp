@@ -40,6 +40,7 @@
 #include <system_error>
 #include <vector>
 
+#include "controlroom/audio.hpp"
 #include "controlroom/errors.hpp"
 #include "controlroom/intents.hpp"
 #include "controlroom/session_state.hpp"
@@ -224,6 +225,63 @@ class client {
   /// caught and discarded.
   void submit_async(const intent& change, std::function<void(result<std::uint64_t>)> done,
                     std::uint64_t expected_version = 0);
+
+  // ---- Audio (controlroom/audio.hpp) ---------------------------------------------
+
+  /// Opens the media plane in the joined session. Blocking, like join().
+  ///
+  /// Asks the server for media on the WebSocket first (so audio flows at
+  /// once), then, unless options.transport is websocket, sends UDP probes to
+  /// the server's media port (or options.udp_endpoint), up to
+  /// options.probe_count, options.probe_interval apart; when one is answered
+  /// it switches delivery to UDP. Returns once the transport is settled. From
+  /// then on a probe and a ping every keepalive_interval keep the NAT binding
+  /// open and the clock estimate fresh, MediaStreams events create a
+  /// receiver for every announced stream of a subscribed kind (see
+  /// audio_streams(), on_streams_changed()), and after an automatic resume
+  /// media is reopened the same way by itself, publishers included. Calling
+  /// it again replaces the options. leave() and close() end media.
+  ///
+  /// @return ok; errc::malformed (options out of range), errc::not_joined,
+  ///   errc::connection_failed (transport udp, and no probe answered: media
+  ///   then stays on the WebSocket), or errors as join().
+  status open_media(const media_options& options = {});
+
+  /// Starts sending a stream of `kind` with `options`. Blocking. The
+  /// returned publisher's send() runs on the capture thread. One publisher
+  /// per kind at a time.
+  /// @return the publisher; errc::malformed (options out of range),
+  ///   errc::failed_precondition (media not open, or already publishing
+  ///   this kind), errc::forbidden (the roles may not publish it), or errors
+  ///   as join().
+  result<audio_publisher> publish(stream_kind kind,
+                                  const encoder_options& options = encoder_options::music());
+
+  /// The streams published in the session, as last announced (own ones
+  /// included). Thread-safe.
+  std::vector<audio_stream_info> streams() const;
+
+  /// A handle on each stream this client receives: every announced stream
+  /// of a subscribed kind but its own (one the roles do not hear stays
+  /// silent). Thread-safe.
+  std::vector<audio_stream> audio_streams() const;
+
+  /// A mixer over every received stream of `kinds`, now and to come.
+  /// Thread-safe; streams announced before the call join it within a
+  /// network-thread round trip.
+  audio_mixer mixer(std::vector<stream_kind> kinds = {stream_kind::program});
+
+  /// Transport, round trip and clock estimate of the media plane. Thread-safe.
+  controlroom::media_status media_status() const;
+
+  /// The session timeline position this listener hears now on the first
+  /// received stream of `kind` that has one (its heard_position()); place
+  /// markers here. Thread-safe.
+  std::optional<std::int64_t> heard_position(stream_kind kind = stream_kind::program) const;
+
+  /// Sets the function called, on the network thread, with the full list
+  /// whenever the announced streams change (as streams() returns it).
+  void on_streams_changed(std::function<void(const std::vector<audio_stream_info>&)> handler);
 
   // ---- Replica ----------------------------------------------------------------
 
