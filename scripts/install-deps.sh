@@ -11,7 +11,7 @@ packages=(
   libpqxx-dev libopus-dev libogg-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
-  clang-format
+  clang-format python3-yaml
 )
 
 missing=()
