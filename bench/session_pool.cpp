@@ -1,0 +1,320 @@
+#include "session_pool.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdexcept>
+#include <sys/epoll.h>
+#include <unistd.h>
+#include <unordered_map>
+
+namespace controlroom::bench {
+
+namespace asio = boost::asio;
+namespace v1 = controlroom::v1;
+using asio::use_awaitable;
+
+namespace {
+
+std::uint64_t monotonic_us() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
+
+void set_socket_option(int fd, int level, int name, int value) {
+  ::setsockopt(fd, level, name, &value, sizeof value);
+}
+
+// The server's media endpoint: udp_host, or the host the WebSocket reached.
+void resolve_media_address(media_participant& p, const v1::MediaOpened& opened) {
+  auto address = p.control->remote_endpoint().address();
+  if (!opened.udp_host().empty()) {
+    boost::system::error_code ec;
+    const auto named = asio::ip::make_address(opened.udp_host(), ec);
+    if (!ec) {
+      address = named;
+    }
+  }
+  const asio::ip::udp::endpoint endpoint(address, static_cast<std::uint16_t>(opened.udp_port()));
+  std::memcpy(&p.media_address, endpoint.data(), endpoint.size());
+  p.media_address_len = static_cast<socklen_t>(endpoint.size());
+}
+
+v1::ClientEnvelope open_media(v1::MediaTransport transport) {
+  v1::ClientEnvelope env;
+  env.mutable_open_media()->add_subscribe(v1::STREAM_KIND_PROGRAM);
+  env.mutable_open_media()->set_transport(transport);
+  return env;
+}
+
+}  // namespace
+
+session_pool::session_pool(asio::io_context& ioc, pool_config config)
+    : ioc_(ioc), config_(std::move(config)) {}
+
+session_pool::~session_pool() {
+  for (auto& s : sessions_) {
+    for (auto& p : s->people) {
+      if (p->udp_fd >= 0 && p->udp_fd != shared_send_fd_) {
+        ::close(p->udp_fd);
+      }
+    }
+  }
+  if (shared_send_fd_ >= 0) {
+    ::close(shared_send_fd_);
+  }
+}
+
+int session_pool::open_udp_socket(const control_client& control) {
+  const auto local = control.local_endpoint().address();
+  const int fd = ::socket(local.is_v6() ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    throw std::runtime_error(std::string("udp socket: ") + std::strerror(errno));
+  }
+  const asio::ip::udp::endpoint bind_to(local, 0);
+  if (::bind(fd, bind_to.data(), static_cast<socklen_t>(bind_to.size())) != 0) {
+    ::close(fd);
+    throw std::runtime_error(std::string("udp bind: ") + std::strerror(errno));
+  }
+  // A receiver socket must ride out a scheduling hiccup of the generator on
+  // a loaded machine without dropping: a drop there would be charged to the
+  // relay. FORCE works for root; the plain option is capped by rmem_max.
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &config_.receive_buffer_bytes, sizeof(int)) !=
+      0) {
+    set_socket_option(fd, SOL_SOCKET, SO_RCVBUF, config_.receive_buffer_bytes);
+  }
+  set_socket_option(fd, SOL_SOCKET, SO_SNDBUF, 4 << 20);
+  // Kernel arrival times, so that the generator's own scheduling delay is
+  // not counted as relay latency; and the socket's drop counter, so that
+  // drops at our sockets are told apart from drops in the relay.
+  set_socket_option(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
+  set_socket_option(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
+  return fd;
+}
+
+asio::awaitable<void> session_pool::for_each_concurrently(
+    std::vector<std::size_t> items, std::function<asio::awaitable<void>(std::size_t)> work) {
+  auto ex = co_await asio::this_coro::executor;
+  std::size_t next = 0;
+  int running = std::max(1, config_.setup_concurrency);
+  std::exception_ptr failure;
+  asio::steady_timer all_done(ex, asio::steady_timer::time_point::max());
+  auto worker = [&]() -> asio::awaitable<void> {
+    while (next < items.size() && !failure) {
+      const auto item = items[next++];
+      co_await work(item);
+    }
+  };
+  const int workers = running;
+  for (int i = 0; i < workers; ++i) {
+    asio::co_spawn(ex, worker(), [&](std::exception_ptr e) {
+      if (e && !failure) {
+        failure = e;
+      }
+      if (--running == 0) {
+        all_done.cancel();
+      }
+    });
+  }
+  boost::system::error_code ec;
+  co_await all_done.async_wait(asio::redirect_error(use_awaitable, ec));
+  if (failure) {
+    std::rethrow_exception(failure);
+  }
+}
+
+asio::awaitable<void> session_pool::set_up(std::size_t index) {
+  auto session = std::make_unique<media_session>();
+  const bool udp = config_.transport == media_transport::udp;
+  for (int i = 0; i < config_.participants; ++i) {
+    auto p = std::make_unique<media_participant>();
+    p->publisher = i == 0;
+    p->control = std::make_unique<control_client>(ioc_);
+    co_await p->control->open(config_.address, config_.token);
+    if (p->publisher) {
+      // The admin creates the session holding every role its participants
+      // act with, and each connection joins with a subset (§4 JoinSession).
+      v1::ClientEnvelope create;
+      auto* c = create.mutable_create_session();
+      c->set_title("media bench " + std::to_string(index));
+      c->add_creator_roles(v1::ROLE_ENGINEER);
+      c->add_creator_roles(v1::ROLE_PRODUCER);
+      c->add_creator_roles(v1::ROLE_LISTENER);
+      const auto created =
+          co_await p->control->expect(create, v1::ServerEnvelope::kSessionCreated, "create");
+      session->id = created.session_created().session().id();
+    }
+    v1::ClientEnvelope join;
+    join.mutable_join_session()->set_session_id(session->id);
+    // Receivers alternate between the remote producer and a listening client.
+    join.mutable_join_session()->add_roles(p->publisher ? v1::ROLE_ENGINEER
+                                           : i % 2 == 1 ? v1::ROLE_PRODUCER
+                                                        : v1::ROLE_LISTENER);
+    co_await p->control->expect(join, v1::ServerEnvelope::kJoined, "join");
+    const auto opened = co_await p->control->expect(open_media(v1::MEDIA_TRANSPORT_WEBSOCKET),
+                                                    v1::ServerEnvelope::kMediaOpened, "open media");
+    const auto& m = opened.media_opened();
+    p->sender_id = m.sender_id();
+    if (m.media_token().size() != p->token.size()) {
+      throw std::runtime_error("MediaOpened carries a media_token of " +
+                               std::to_string(m.media_token().size()) + " bytes");
+    }
+    std::memcpy(p->token.data(), m.media_token().data(), p->token.size());
+    if (udp) {
+      if (m.udp_port() == 0) {
+        throw std::runtime_error("the server offers no UDP media port (MediaOpened.udp_port 0)");
+      }
+      resolve_media_address(*p, m);
+      if (p->publisher && config_.shared_send_socket) {
+        if (shared_send_fd_ < 0) {
+          shared_send_fd_ = open_udp_socket(*p->control);
+        }
+        p->udp_fd = shared_send_fd_;
+      } else {
+        p->udp_fd = open_udp_socket(*p->control);
+      }
+    }
+    if (p->publisher) {
+      v1::ClientEnvelope publish;
+      publish.mutable_publish()->set_kind(v1::STREAM_KIND_PROGRAM);
+      publish.mutable_publish()->set_channels(config_.shape.channels);
+      publish.mutable_publish()->set_frame_samples(config_.shape.frame_samples);
+      co_await p->control->expect(publish, v1::ServerEnvelope::kPublished, "publish");
+      // Sequences start at a random-looking value, as real senders' do.
+      p->sequence = static_cast<std::uint32_t>(0x9e3779b9u * (index + 1));
+    } else {
+      p->source = session->people.front().get();
+    }
+    session->people.push_back(std::move(p));
+  }
+  sessions_[index] = std::move(session);
+}
+
+// Probes every participant's socket (§7.2) until each has its reply: a
+// round of probes, then replies collected for probe_interval_ms, repeated.
+// Runs on the control thread and blocks it for the duration, which is
+// harmless during set-up.
+void session_pool::probe_all(const std::vector<media_participant*>& people) {
+  std::unordered_map<std::uint32_t, media_participant*> waiting;
+  for (auto* p : people) {
+    waiting[p->sender_id] = p;
+  }
+  const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+  std::vector<int> fds;
+  for (auto* p : people) {
+    fds.push_back(p->udp_fd);
+  }
+  std::sort(fds.begin(), fds.end());
+  fds.erase(std::unique(fds.begin(), fds.end()), fds.end());
+  for (const int fd : fds) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    ::epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+  }
+  for (int attempt = 0; attempt < config_.probe_attempts && !waiting.empty(); ++attempt) {
+    for (const auto& [id, p] : waiting) {
+      std::array<std::uint8_t, media::probe_size> bytes{};
+      media::write_probe({p->sender_id, p->token, monotonic_us()}, bytes);
+      ::sendto(p->udp_fd, bytes.data(), bytes.size(), 0,
+               reinterpret_cast<const sockaddr*>(&p->media_address), p->media_address_len);
+    }
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.probe_interval_ms);
+    while (!waiting.empty()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            deadline - std::chrono::steady_clock::now())
+                            .count();
+      if (left <= 0) {
+        break;
+      }
+      std::array<epoll_event, 64> events{};
+      const int n = ::epoll_wait(ep, events.data(), events.size(), static_cast<int>(left));
+      for (int i = 0; i < n; ++i) {
+        std::array<std::uint8_t, 2048> buf{};
+        ssize_t got = 0;
+        while ((got = ::recv(events[i].data.fd, buf.data(), buf.size(), MSG_DONTWAIT)) > 0) {
+          const auto reply = media::parse_probe_reply({buf.data(), static_cast<std::size_t>(got)});
+          if (reply) {
+            waiting.erase(reply->sender_id);
+          }
+        }
+      }
+    }
+  }
+  ::close(ep);
+  if (!waiting.empty()) {
+    throw std::runtime_error(std::to_string(waiting.size()) + " of " +
+                             std::to_string(people.size()) + " UDP probes never answered");
+  }
+}
+
+asio::awaitable<void> session_pool::grow_to(std::size_t n) {
+  if (n <= sessions_.size()) {
+    co_return;
+  }
+  const auto first = sessions_.size();
+  sessions_.resize(n);
+  std::vector<std::size_t> fresh;
+  for (auto i = first; i < n; ++i) {
+    fresh.push_back(i);
+  }
+  co_await for_each_concurrently(fresh, [this](std::size_t i) { return set_up(i); });
+  std::vector<media_participant*> people;
+  for (auto i = first; i < n; ++i) {
+    for (auto& p : sessions_[i]->people) {
+      people.push_back(p.get());
+    }
+  }
+  if (config_.transport == media_transport::udp) {
+    probe_all(people);
+    std::vector<std::size_t> all(people.size());
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      all[i] = i;
+    }
+    co_await for_each_concurrently(all, [&](std::size_t i) -> asio::awaitable<void> {
+      const auto reply = co_await people[i]->control->expect(
+          open_media(v1::MEDIA_TRANSPORT_UDP), v1::ServerEnvelope::kMediaOpened, "open media udp");
+      if (reply.media_opened().transport() != v1::MEDIA_TRANSPORT_UDP) {
+        throw std::runtime_error("the server kept the WebSocket after an answered probe");
+      }
+    });
+  }
+  for (auto* p : people) {
+    asio::co_spawn(ioc_, read_loop(*p), asio::detached);
+  }
+}
+
+// Keeps each control connection read after set-up: the server's pings are
+// answered only while a read is pending (an unread connection is closed as
+// idle), and WebSocket-transport media arrives here.
+asio::awaitable<void> session_pool::read_loop(media_participant& p) {
+  v1::ServerEnvelope env;
+  for (;;) {
+    if (const auto ec = co_await p.control->receive(env)) {
+      p.connected = false;
+      ++closed_;
+      co_return;
+    }
+    if (!env.has_media_frame() || p.publisher) {
+      continue;
+    }
+    const auto& bytes = env.media_frame().datagram();
+    const auto header =
+        media::parse_header({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+    if (!header || p.source == nullptr || header->sender_id != p.source->sender_id) {
+      ++p.rx.other;
+      continue;
+    }
+    const auto now_us = monotonic_us();
+    p.rx.count(header->sequence);
+    if (ws_recording_ && header->capture_time_us >= ws_warmup_end_us_) {
+      ws_latency_.record(static_cast<std::int64_t>(now_us - header->capture_time_us) * 1000);
+    }
+  }
+}
+
+}  // namespace controlroom::bench

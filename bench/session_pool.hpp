@@ -1,0 +1,144 @@
+#pragma once
+
+// The media load generator's sessions: each one a publisher (an engineer
+// publishing the stereo program mix) and receivers (producers and
+// listeners), set up over the control plane exactly as a client does it
+// (docs/protocol.md §7): CreateSession, JoinSession with roles, OpenMedia,
+// Publish, UDP probes until answered, OpenMedia{UDP}. The pool grows on
+// demand so that a search can add sessions step by step.
+//
+// Threading: the pool and its control connections live on one io_context
+// thread. The UDP pump (udp_pump.hpp) touches only the media fields of the
+// participants, and only while the control thread leaves them alone (between
+// grow_to() calls).
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <sys/socket.h>
+#include <vector>
+
+#include <boost/asio.hpp>
+
+#include "control_client.hpp"
+#include "controlroom/media/probe.hpp"
+#include "latency_histogram.hpp"
+#include "media_stream.hpp"
+
+namespace controlroom::bench {
+
+enum class media_transport { udp, websocket };
+
+struct pool_config {
+  server_address address;
+  std::string token;
+  int participants = 2;  ///< per session: one publisher, the rest receivers
+  stream_shape shape;
+  media_transport transport = media_transport::udp;
+  /// One UDP socket for every publisher, so that a whole tick's datagrams
+  /// leave in a few sendmmsg calls. Each publisher still has its own
+  /// sender_id and probes from that socket.
+  bool shared_send_socket = true;
+  int setup_concurrency = 16;
+  int probe_attempts = 10;
+  int probe_interval_ms = 200;
+  int receive_buffer_bytes = 4 << 20;
+};
+
+struct media_participant {
+  std::unique_ptr<control_client> control;
+  bool publisher = false;
+  media_participant* source = nullptr;  ///< a receiver's publisher
+  std::uint32_t sender_id = 0;
+  media::media_token token{};
+  sockaddr_storage media_address{};  ///< the server's UDP media port
+  socklen_t media_address_len = 0;
+  int udp_fd = -1;  ///< owned unless it is the pool's shared send socket
+  bool connected = true;
+
+  // Publisher: the stream's state, kept across steps.
+  std::uint32_t sequence = 0;
+  std::uint64_t step_sent = 0;
+  std::uint64_t step_send_errors = 0;
+
+  // WebSocket transport: one write in flight, a bounded queue behind it.
+  std::deque<std::string> ws_queue;
+  bool ws_writing = false;
+
+  // Receiver.
+  receive_counters rx;
+};
+
+struct media_session {
+  std::string id;
+  /// [0] is the publisher.
+  std::vector<std::unique_ptr<media_participant>> people;
+};
+
+/// What a step measured, whichever transport carried it.
+struct step_counts {
+  std::uint64_t sent = 0;
+  std::uint64_t send_errors = 0;
+  std::uint64_t expected = 0;  ///< sum over receivers of their publisher's sent
+  std::uint64_t received = 0;
+  std::uint64_t gap_events = 0;
+  std::uint64_t gap_packets = 0;
+  std::uint64_t late = 0;
+  std::uint64_t socket_drops = 0;  ///< at the generator's receive sockets
+  std::uint64_t other = 0;
+  std::uint64_t late_slots = 0;  ///< sends more than 1 ms behind their schedule
+  std::int64_t max_lag_ns = 0;
+  double send_seconds = 0;
+  latency_histogram latency;
+};
+
+class session_pool {
+ public:
+  session_pool(boost::asio::io_context& ioc, pool_config config);
+  ~session_pool();
+  session_pool(const session_pool&) = delete;
+  session_pool& operator=(const session_pool&) = delete;
+
+  /// Sets up sessions until there are `n`. Throws on a refused request or a
+  /// probe that is never answered.
+  boost::asio::awaitable<void> grow_to(std::size_t n);
+
+  std::size_t size() const noexcept { return sessions_.size(); }
+  const pool_config& config() const noexcept { return config_; }
+  media_session& session(std::size_t i) { return *sessions_[i]; }
+  /// Control connections that closed after set-up (the server dropped them).
+  std::uint64_t closed_connections() const noexcept { return closed_; }
+  int shared_send_fd() const noexcept { return shared_send_fd_; }
+
+  /// The WebSocket transport's measurement: paced MediaFrames from the
+  /// publishers of sessions [0, n), received by the connections' readers.
+  /// on_start/on_stop run on this thread when sending starts and stops.
+  boost::asio::awaitable<step_counts> run_websocket_step(std::size_t n, double seconds,
+                                                         double warmup, double grace, int tick_us,
+                                                         std::function<void()> on_start,
+                                                         std::function<void()> on_stop);
+
+ private:
+  boost::asio::awaitable<void> set_up(std::size_t index);
+  boost::asio::awaitable<void> for_each_concurrently(
+      std::vector<std::size_t> items,
+      std::function<boost::asio::awaitable<void>(std::size_t)> work);
+  void probe_all(const std::vector<media_participant*>& people);
+  int open_udp_socket(const control_client& control);
+  boost::asio::awaitable<void> read_loop(media_participant& p);
+  boost::asio::awaitable<void> write_loop(media_participant& p);
+
+  boost::asio::io_context& ioc_;
+  pool_config config_;
+  std::vector<std::unique_ptr<media_session>> sessions_;
+  std::uint64_t closed_ = 0;
+  int shared_send_fd_ = -1;
+
+  // The WebSocket readers' measurement window.
+  bool ws_recording_ = false;
+  std::uint64_t ws_warmup_end_us_ = 0;
+  latency_histogram ws_latency_;
+};
+
+}  // namespace controlroom::bench
