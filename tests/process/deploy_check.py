@@ -115,7 +115,10 @@ class Binary:
         if not self.commands or not self.keys or not self.version:
             raise SystemExit(f"FAIL: cannot read commands, keys or version from {path}")
         needed = subprocess.run(["readelf", "-d", path], capture_output=True, text=True)
-        self.needed = re.findall(r"Shared library: \[(.+?)\]", needed.stdout)
+        # A sanitizer build (CONTROLROOM_SANITIZE) links its runtime, which a
+        # release image never has.
+        self.needed = [lib for lib in re.findall(r"Shared library: \[(.+?)\]", needed.stdout)
+                       if not re.match(r"lib(a|ub|t|l|hwa)san\.so", lib)]
 
     def effective_config(self, env, args=()):
         """(config dict, None) if the binary accepts env + args, else (None, error)."""
