@@ -126,6 +126,7 @@ void media_switch::on_websocket(const std::string& participant_id,
     return;
   }
   forward(it->second, parsed->header.kind, datagram);
+  publish_counts();
   if (out_ != nullptr) {
     out_->flush();
   }
@@ -165,6 +166,10 @@ void media_switch::forward(sender_ref sender, stream_kind kind,
 
 void media_switch::end_batch() {
   replies_.clear();
+  publish_counts();
+}
+
+void media_switch::publish_counts() {
   auto& m = metrics_;
   auto& t = tally_;
   if (t.received_udp != 0)

@@ -80,7 +80,10 @@ class media_switch {
   /// One MediaFrame from participant `participant_id`'s WebSocket. Sends at
   /// once (flushes the output).
   void on_websocket(const std::string& participant_id, std::span<const std::uint8_t> datagram);
-  /// Releases per-batch buffers and publishes the counts.
+  /// Adds the counts so far to the metrics. Called before a batch's output
+  /// is flushed, so that whoever sees a reply also sees the counts.
+  void publish_counts();
+  /// Releases per-batch buffers (after the flush) and publishes the counts.
   void end_batch();
 
   media_tally& tally() { return tally_; }

@@ -107,6 +107,7 @@ void udp_relay::on_readable() {
       }
       switch_.on_udp({slots_[i].data(), length}, from, now);
     }
+    switch_.publish_counts();
     flush();
     switch_.end_batch();
     if (static_cast<std::size_t>(n) < batch) {
