@@ -229,12 +229,27 @@ void audio_stream::render(std::span<float> out) noexcept {
     std::fill(out.begin(), out.end(), 0.0f);
     return;
   }
-  slot_->receiver.render(out, detail::media_now_us());
+  slot_->last_render_us = detail::media_now_us();
+  slot_->receiver.render(out, slot_->last_render_us);
 }
 
 void audio_stream::set_output_latency(std::uint32_t samples) noexcept {
-  if (slot_)
-    slot_->receiver.set_output_latency(samples);
+  if (!slot_)
+    return;
+  slot_->output_latency = samples;
+  slot_->receiver.set_output_latency(samples);
+}
+
+std::optional<std::int64_t> audio_stream::rendered_position() const noexcept {
+  if (!slot_ || slot_->last_render_us == 0)
+    return std::nullopt;
+  // At the render's own timestamp the receiver extrapolates nothing: it
+  // names the sample audible as that render began, `latency` samples before
+  // the first one it wrote.
+  const auto heard = slot_->receiver.heard_position(slot_->last_render_us);
+  if (!heard)
+    return std::nullopt;
+  return *heard + slot_->output_latency;
 }
 
 audio_stream_stats audio_stream::stats() const noexcept {

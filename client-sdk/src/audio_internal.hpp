@@ -82,6 +82,10 @@ struct receiver_slot {
   /// The engine's smallest recent round trip, µs; negative: unknown.
   std::shared_ptr<const std::atomic<std::int64_t>> rtt_us;
   const int output_channels;
+  // Audio thread (audio_stream only): the clock passed to the last render()
+  // and the latency set, to answer written_position() exactly.
+  std::uint64_t last_render_us = 0;
+  std::uint32_t output_latency = 0;
 };
 
 /// The streams one mixer sums.

@@ -261,6 +261,12 @@ class audio_stream {
   /// audio (talkback) plays.
   std::optional<std::int64_t> heard_position() const noexcept;
 
+  /// Audio thread, after render(): the timeline position of the first
+  /// sample the last render() wrote (exact: no extrapolation, no output
+  /// latency). For applications that store or align what they received
+  /// sample by sample; nullopt as heard_position().
+  std::optional<std::int64_t> rendered_position() const noexcept;
+
   explicit operator bool() const noexcept { return slot_ != nullptr; }
 
  private:
