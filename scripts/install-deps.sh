@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git curl ca-certificates
   libboost1.81-dev libboost-json1.81-dev libssl-dev
   protobuf-compiler libprotobuf-dev
-  libpqxx-dev libopus-dev libogg-dev
+  libpqxx-dev libopus-dev libogg-dev libopusfile-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
   clang-format python3-yaml

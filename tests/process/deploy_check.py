@@ -45,6 +45,7 @@ MEDIA_PORT_KEY = "media_port"
 NOT_FOR_IMAGE_BUILD = {
     "ccache", "git", "curl",  # conveniences of a developer's build
     "libgtest-dev", "libgmock-dev", "libbenchmark-dev",  # tests and benchmarks
+    "libopusfile-dev",  # an independent Ogg Opus reader for the recorder tests
     "postgresql-15", "postgresql-client-15",  # the test and run.sh clusters
     "clang-format", "python3-yaml",  # lint and this check
 }
