@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The media relay's figures on this machine: builds controlroomd and
+# bench/media_load (Release, in build-bench/), starts a throwaway PostgreSQL
+# 15 cluster and a server on loopback, and runs the scenarios of
+# docs/benchmarks.md ("Media relay"):
+#
+#   1. search: two-party sessions (an engineer publishing 5 ms stereo program
+#      frames to one receiver), more each step, until a step loses a datagram;
+#   2. half load: the highest zero-loss session count halved, for p99;
+#   3. 500 two-party stereo sessions at 5 ms frames;
+#   4. the WebSocket fallback at a fixed load (MEDIA_BENCH_WEBSOCKET_SESSIONS,
+#      default 100; 0 skips it).
+#
+#   bench/run-media-bench.sh [media_load options for the UDP suite, e.g. --participants 4]
+#
+# Prints the tables, the server's media counters (/metrics), and writes
+# build-bench/bench/media_load.json (and media_load_websocket.json).
+# Everything it starts is stopped on exit, also on failure or Ctrl-C.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+# shellcheck source=../scripts/lib/pg.sh
+source "$repo/scripts/lib/pg.sh"
+
+build=${MEDIA_BENCH_BUILD_DIR:-build-bench}
+ws_sessions=${MEDIA_BENCH_WEBSOCKET_SESSIONS:-100}
+
+bash scripts/install-deps.sh
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCONTROLROOM_BUILD_BENCH=ON \
+  -DCONTROLROOM_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" --target controlroomd media_load
+
+tmp=$(mktemp -d /tmp/controlroom-media-bench.XXXXXX)
+server_pid=
+# shellcheck disable=SC2317  # reached through the trap
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  if [ -n "$PG_DATADIR" ]; then
+    pg_cluster_stop || rc=1
+  fi
+  rm -rf "$tmp"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+if [ "$(id -u)" -eq 0 ]; then
+  chown postgres:postgres "$tmp"
+fi
+pg_cluster_init "$tmp/pg" "$tmp/sock" 5432
+pg_cluster_start
+pg_cluster_createdb controlroom
+url=$(pg_cluster_url controlroom)
+
+# Thousands of connections and media sockets on both sides of loopback.
+ulimit -n "$(ulimit -Hn)"
+
+"$build/server/controlroomd" migrate --database-url="$url" >/dev/null
+token=$("$build/server/controlroomd" admin-token --database-url="$url" --user bench | tail -n 1)
+"$build/server/controlroomd" serve --database-url="$url" --port=0 --media-port=0 --log-level=warn \
+  >"$tmp/server.out" 2>"$tmp/server.err" &
+server_pid=$!
+for _ in $(seq 1 100); do
+  if grep -q 'ready:' "$tmp/server.out" 2>/dev/null; then
+    break
+  fi
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    cat "$tmp/server.err" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+ws=$(grep -o 'ws://[^ ]*' "$tmp/server.out" | head -n 1)
+http=$(grep -o 'http://[^ ]*' "$tmp/server.out" | head -n 1)
+[ -n "$ws" ] || {
+  echo "run-media-bench: the server printed no ws:// URL" >&2
+  cat "$tmp/server.out" "$tmp/server.err" >&2
+  exit 1
+}
+
+mkdir -p "$build/bench"
+echo "== UDP: search for the highest zero-loss rate, half load, 500 two-party sessions"
+"$build/bench/media_load" --url "$ws" --token "$token" --server-pid "$server_pid" \
+  --mode suite --json "$build/bench/media_load.json" "$@"
+echo "wrote $build/bench/media_load.json"
+
+if [ "$ws_sessions" -gt 0 ]; then
+  echo
+  echo "== WebSocket fallback: $ws_sessions two-party sessions"
+  "$build/bench/media_load" --url "$ws" --token "$token" --server-pid "$server_pid" \
+    --transport websocket --mode fixed --sessions "$ws_sessions" --seconds 10 \
+    --json "$build/bench/media_load_websocket.json"
+  echo "wrote $build/bench/media_load_websocket.json"
+fi
+
+if [ -n "$http" ]; then
+  echo
+  echo "== server media counters (/metrics)"
+  curl -fs "${http%/}/metrics" | grep -E '^controlroom_media' || true
+fi
+if [ -s "$tmp/server.err" ]; then
+  echo
+  echo "== server warnings (last 20 lines)"
+  tail -n 20 "$tmp/server.err"
+fi
