@@ -99,6 +99,9 @@ cpu_delta operator-(const cpu_sample& after, const cpu_sample& before) {
   }
   d.self_seconds = after.self_seconds - before.self_seconds;
   const auto total = after.machine_total_ticks - before.machine_total_ticks;
+  d.machine_busy_seconds =
+      static_cast<double>(after.machine_busy_ticks - before.machine_busy_ticks) /
+      static_cast<double>(sysconf(_SC_CLK_TCK));
   if (total > 0) {
     d.machine_busy_fraction =
         static_cast<double>(after.machine_busy_ticks - before.machine_busy_ticks) /

@@ -28,6 +28,7 @@ struct cpu_delta {
   double process_seconds = -1;  ///< -1 when the process could not be read
   double self_seconds = 0;
   double machine_busy_fraction = 0;  ///< 0..1 of all cores
+  double machine_busy_seconds = 0;   ///< CPU time of everything, all cores summed
   std::uint64_t udp_rcvbuf_errors = 0;
   std::uint64_t udp_sndbuf_errors = 0;
   std::uint64_t udp_in_datagrams = 0;

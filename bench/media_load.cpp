@@ -69,6 +69,7 @@ struct options {
   int tick_us = 200;
   bool kernel_timestamps = true;
   bool shared_send_socket = true;
+  bool shared_receive_socket = true;
   int setup_concurrency = 16;
   std::string json;
 };
@@ -81,7 +82,7 @@ const char* usage =
     "  search:   [--start-sessions 100] [--max-sessions 2000] [--growth 1.5] [--refine 2]\n"
     "            [--step-seconds 5] [--loss-tolerance 0] [--pair-sessions 500]\n"
     "  pump:     [--threads 2] [--send-batch 16] [--tick-us 200] [--kernel-timestamps 1]\n"
-    "            [--shared-send-socket 1] [--setup-concurrency 16]\n";
+    "            [--shared-send-socket 1] [--shared-receive-socket 1] [--setup-concurrency 16]\n";
 
 options parse(int argc, char** argv) {
   options o;
@@ -112,6 +113,7 @@ options parse(int argc, char** argv) {
       {"--tick-us", [&](auto& v) { o.tick_us = std::stoi(v); }},
       {"--kernel-timestamps", [&](auto& v) { o.kernel_timestamps = v != "0"; }},
       {"--shared-send-socket", [&](auto& v) { o.shared_send_socket = v != "0"; }},
+      {"--shared-receive-socket", [&](auto& v) { o.shared_receive_socket = v != "0"; }},
       {"--setup-concurrency", [&](auto& v) { o.setup_concurrency = std::stoi(v); }},
       {"--json", [&](auto& v) { o.json = v; }},
   };
@@ -231,6 +233,7 @@ class runner {
       c.shape = shape_of(o_);
       c.transport = o_.transport == "udp" ? media_transport::udp : media_transport::websocket;
       c.shared_send_socket = o_.shared_send_socket;
+      c.shared_receive_socket = o_.shared_receive_socket;
       c.setup_concurrency = o_.setup_concurrency;
       pool = std::make_unique<session_pool>(ioc_, c);
     }
@@ -334,6 +337,7 @@ int main(int argc, char** argv) {
     d.tick_us = o.tick_us;
     d.kernel_timestamps = o.kernel_timestamps;
     d.shared_send_socket = o.shared_send_socket;
+    d.shared_receive_socket = o.shared_receive_socket;
     std::printf("stream: %u samples/frame (%.0f packets/s), %zu-byte datagrams; %s; %s\n",
                 d.shape.frame_samples, d.shape.packets_per_second(), d.shape.datagram_bytes(),
                 o.transport.c_str(), d.machine.c_str());

@@ -50,6 +50,7 @@ void write_step(std::ostream& out, const step_result& r) {
       << ",\"server_cpu_us_per_forwarded_packet\":" << r.server_us_per_packet()
       << ",\"generator_cpu_seconds\":" << r.cpu.self_seconds
       << ",\"machine_busy_percent\":" << r.cpu.machine_busy_fraction * 100
+      << ",\"other_processes_cpu_seconds\":" << r.other_cpu_seconds()
       << ",\"sends_over_1ms_late\":" << c.late_slots
       << ",\"max_send_lag_us\":" << micros(static_cast<std::uint64_t>(c.max_lag_ns)) << "}";
 }
@@ -59,7 +60,7 @@ void write_step(std::ostream& out, const step_result& r) {
 void print_header(std::FILE* out) {
   std::fprintf(out, "%-18s %6s %3s %10s %10s %9s %8s %8s %8s %8s %9s %6s %6s %6s\n", "scenario",
                "sess", "par", "offered/s", "fwd/s", "lost", "loss%", "p50 us", "p99 us", "p99.9 us",
-               "srv us/pk", "srv%", "gen%", "busy%");
+               "srv us/pk", "srv%", "gen%", "other%");
 }
 
 void print_row(std::FILE* out, const step_result& r) {
@@ -73,7 +74,7 @@ void print_row(std::FILE* out, const step_result& r) {
                micros(l.quantile_ns(0.5)), micros(l.quantile_ns(0.99)),
                micros(l.quantile_ns(0.999)), r.server_us_per_packet(),
                r.cpu.process_seconds < 0 ? -1 : r.cpu.process_seconds / wall * 100,
-               r.cpu.self_seconds / wall * 100, r.cpu.machine_busy_fraction * 100,
+               r.cpu.self_seconds / wall * 100, r.other_cpu_seconds() / wall * 100,
                r.closed_connections != 0 ? "  (control connections lost)" : "");
   std::fflush(out);
 }
@@ -93,7 +94,8 @@ void write_json(const std::string& path, const run_description& run,
       << ",\"generator\":{\"threads\":" << run.threads << ",\"send_batch\":" << run.send_batch
       << ",\"tick_us\":" << run.tick_us
       << ",\"kernel_timestamps\":" << (run.kernel_timestamps ? "true" : "false")
-      << ",\"shared_send_socket\":" << (run.shared_send_socket ? "true" : "false") << "}";
+      << ",\"shared_send_socket\":" << (run.shared_send_socket ? "true" : "false")
+      << ",\"shared_receive_socket\":" << (run.shared_receive_socket ? "true" : "false") << "}";
   out << ",\"summary\":{";
   bool first = true;
   for (const auto& [name, index] : summary) {

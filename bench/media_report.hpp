@@ -3,6 +3,7 @@
 // The media load generator's figures: one row per measured step, printed as
 // a table and written as JSON.
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -41,6 +42,12 @@ struct step_result {
                ? -1
                : cpu.process_seconds * 1e6 / static_cast<double>(counts.received);
   }
+  /// CPU seconds the rest of the machine used meanwhile (other engineers'
+  /// builds on a shared box): busy time minus the server's and ours.
+  double other_cpu_seconds() const noexcept {
+    return std::max(
+        0.0, cpu.machine_busy_seconds - std::max(0.0, cpu.process_seconds) - cpu.self_seconds);
+  }
   /// Zero loss: every datagram sent reached every receiver, none skipped a
   /// sequence number, and no control connection dropped.
   bool held(double tolerance) const noexcept {
@@ -62,6 +69,7 @@ struct run_description {
   int tick_us = 0;
   bool kernel_timestamps = true;
   bool shared_send_socket = true;
+  bool shared_receive_socket = true;
 };
 
 /// Writes every step and the named summary rows (indices into `steps`,

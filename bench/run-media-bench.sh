@@ -8,10 +8,16 @@
 #      frames to one receiver), more each step, until a step loses a datagram;
 #   2. half load: the highest zero-loss session count halved, for p99;
 #   3. 500 two-party stereo sessions at 5 ms frames;
-#   4. the WebSocket fallback at a fixed load (MEDIA_BENCH_WEBSOCKET_SESSIONS,
+#   4. search again with MEDIA_BENCH_FANOUT_PARTICIPANTS (default 5: the
+#      engineer, a producer and three listeners; 0 skips it);
+#   5. the WebSocket fallback at a fixed load (MEDIA_BENCH_WEBSOCKET_SESSIONS,
 #      default 100; 0 skips it).
 #
 #   bench/run-media-bench.sh [media_load options for the UDP suite, e.g. --participants 4]
+#
+# On a machine shared with other work, the tables show how much CPU
+# everything else took meanwhile (other%). (nice does not help there: with
+# autogroup scheduling, nice only ranks processes of one session.)
 #
 # Prints the tables, the server's media counters (/metrics), and writes
 # build-bench/bench/media_load.json (and media_load_websocket.json).
@@ -25,6 +31,7 @@ source "$repo/scripts/lib/pg.sh"
 
 build=${MEDIA_BENCH_BUILD_DIR:-build-bench}
 ws_sessions=${MEDIA_BENCH_WEBSOCKET_SESSIONS:-100}
+fanout=${MEDIA_BENCH_FANOUT_PARTICIPANTS:-5}
 
 bash scripts/install-deps.sh
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCONTROLROOM_BUILD_BENCH=ON \
@@ -94,6 +101,15 @@ echo "== UDP: search for the highest zero-loss rate, half load, 500 two-party se
 "$build/bench/media_load" --url "$ws" --token "$token" --server-pid "$server_pid" \
   --mode suite --json "$build/bench/media_load.json" "$@"
 echo "wrote $build/bench/media_load.json"
+
+if [ "$fanout" -gt 0 ]; then
+  echo
+  echo "== UDP: search with $fanout participants per session (1 publisher, $((fanout - 1)) receivers)"
+  "$build/bench/media_load" --url "$ws" --token "$token" --server-pid "$server_pid" \
+    --mode search --participants "$fanout" --start-sessions 50 \
+    --json "$build/bench/media_load_fanout.json"
+  echo "wrote $build/bench/media_load_fanout.json"
+fi
 
 if [ "$ws_sessions" -gt 0 ]; then
   echo

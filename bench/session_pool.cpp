@@ -1,6 +1,7 @@
 #include "session_pool.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <chrono>
 #include <cstring>
 #include <fcntl.h>
@@ -58,18 +59,48 @@ session_pool::session_pool(asio::io_context& ioc, pool_config config)
 session_pool::~session_pool() {
   for (auto& s : sessions_) {
     for (auto& p : s->people) {
-      if (p->udp_fd >= 0 && p->udp_fd != shared_send_fd_) {
+      if (p->udp_fd >= 0 && p->udp_fd != shared_send_fd_ && p->udp_fd != shared_receive_fd_) {
         ::close(p->udp_fd);
       }
     }
   }
-  if (shared_send_fd_ >= 0) {
-    ::close(shared_send_fd_);
+  for (const int fd : {shared_send_fd_, shared_receive_fd_}) {
+    if (fd >= 0) {
+      ::close(fd);
+    }
   }
 }
 
-int session_pool::open_udp_socket(const control_client& control) {
-  const auto local = control.local_endpoint().address();
+void send_probe(const media_participant& p, std::uint64_t client_time_us) {
+  std::array<std::uint8_t, media::probe_size> bytes{};
+  media::write_probe({p.sender_id, p.token, client_time_us}, bytes);
+  iovec iov{bytes.data(), bytes.size()};
+  msghdr h{};
+  h.msg_name = const_cast<sockaddr_storage*>(&p.media_address);
+  h.msg_namelen = p.media_address_len;
+  h.msg_iov = &iov;
+  h.msg_iovlen = 1;
+  alignas(cmsghdr) std::array<std::uint8_t, CMSG_SPACE(sizeof(in_pktinfo))> control{};
+  if (p.loopback_address != 0) {
+    // The source address the server binds this receiver to.
+    h.msg_control = control.data();
+    h.msg_controllen = control.size();
+    auto* c = CMSG_FIRSTHDR(&h);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo info{};
+    info.ipi_spec_dst.s_addr = p.loopback_address;
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  }
+  ::sendmsg(p.udp_fd, &h, 0);
+}
+
+int session_pool::open_udp_socket(const control_client& control, bool any_loopback) {
+  // The shared receive socket listens on every address (127.1.x.y among
+  // them) of its port; IP_PKTINFO names the one each datagram was sent to.
+  const auto local = any_loopback ? asio::ip::address(asio::ip::address_v4::any())
+                                  : control.local_endpoint().address();
   const int fd = ::socket(local.is_v6() ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   if (fd < 0) {
     throw std::runtime_error(std::string("udp socket: ") + std::strerror(errno));
@@ -92,6 +123,11 @@ int session_pool::open_udp_socket(const control_client& control) {
   // drops at our sockets are told apart from drops in the relay.
   set_socket_option(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
   set_socket_option(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
+  if (any_loopback) {
+    set_socket_option(fd, IPPROTO_IP, IP_PKTINFO, 1);
+    int big = 64 << 20;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+  }
   return fd;
 }
 
@@ -173,6 +209,18 @@ asio::awaitable<void> session_pool::set_up(std::size_t index) {
           shared_send_fd_ = open_udp_socket(*p->control);
         }
         p->udp_fd = shared_send_fd_;
+      } else if (!p->publisher && config_.shared_receive_socket) {
+        if (shared_receive_fd_ < 0) {
+          if (!p->control->remote_endpoint().address().is_loopback() ||
+              !p->control->remote_endpoint().address().is_v4()) {
+            throw std::runtime_error(
+                "--shared-receive-socket needs a server on IPv4 loopback; pass 0 to turn it off");
+          }
+          shared_receive_fd_ = open_udp_socket(*p->control, true);
+        }
+        p->udp_fd = shared_receive_fd_;
+        p->receive_slot = next_receive_slot_++;
+        p->loopback_address = htonl(receiver_base_address + p->receive_slot);
       } else {
         p->udp_fd = open_udp_socket(*p->control);
       }
@@ -217,10 +265,7 @@ void session_pool::probe_all(const std::vector<media_participant*>& people) {
   }
   for (int attempt = 0; attempt < config_.probe_attempts && !waiting.empty(); ++attempt) {
     for (const auto& [id, p] : waiting) {
-      std::array<std::uint8_t, media::probe_size> bytes{};
-      media::write_probe({p->sender_id, p->token, monotonic_us()}, bytes);
-      ::sendto(p->udp_fd, bytes.data(), bytes.size(), 0,
-               reinterpret_cast<const sockaddr*>(&p->media_address), p->media_address_len);
+      send_probe(*p, monotonic_us());
     }
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.probe_interval_ms);

@@ -40,6 +40,13 @@ struct pool_config {
   /// leave in a few sendmmsg calls. Each publisher still has its own
   /// sender_id and probes from that socket.
   bool shared_send_socket = true;
+  /// One UDP socket for every receiver, each receiver at its own loopback
+  /// address (127.1.0.0 + n, same port): the server still sends to one
+  /// address per receiver, while the generator drains everything in full
+  /// recvmmsg batches instead of one call per receiver per packet, which
+  /// leaves more of a shared machine to the relay. Needs an IPv4 loopback
+  /// server address; IP_PKTINFO tells the receivers apart.
+  bool shared_receive_socket = true;
   int setup_concurrency = 16;
   int probe_attempts = 10;
   int probe_interval_ms = 200;
@@ -54,7 +61,11 @@ struct media_participant {
   media::media_token token{};
   sockaddr_storage media_address{};  ///< the server's UDP media port
   socklen_t media_address_len = 0;
-  int udp_fd = -1;  ///< owned unless it is the pool's shared send socket
+  int udp_fd = -1;  ///< owned unless it is one of the pool's shared sockets
+  /// With the shared receive socket: this receiver's own source/destination
+  /// address (network order), and its slot (address - 127.1.0.0).
+  std::uint32_t loopback_address = 0;
+  std::uint32_t receive_slot = 0;
   bool connected = true;
 
   // Publisher: the stream's state, kept across steps.
@@ -93,6 +104,13 @@ struct step_counts {
   latency_histogram latency;
 };
 
+/// The first address of the shared receive socket's receivers.
+inline constexpr std::uint32_t receiver_base_address = 0x7f010000;  // 127.1.0.0
+
+/// Sends a probe (§7.2) for `p` from its socket, from its own loopback
+/// address when it has one.
+void send_probe(const media_participant& p, std::uint64_t client_time_us);
+
 class session_pool {
  public:
   session_pool(boost::asio::io_context& ioc, pool_config config);
@@ -110,6 +128,7 @@ class session_pool {
   /// Control connections that closed after set-up (the server dropped them).
   std::uint64_t closed_connections() const noexcept { return closed_; }
   int shared_send_fd() const noexcept { return shared_send_fd_; }
+  int shared_receive_fd() const noexcept { return shared_receive_fd_; }
 
   /// The WebSocket transport's measurement: paced MediaFrames from the
   /// publishers of sessions [0, n), received by the connections' readers.
@@ -125,7 +144,7 @@ class session_pool {
       std::vector<std::size_t> items,
       std::function<boost::asio::awaitable<void>(std::size_t)> work);
   void probe_all(const std::vector<media_participant*>& people);
-  int open_udp_socket(const control_client& control);
+  int open_udp_socket(const control_client& control, bool any_loopback = false);
   boost::asio::awaitable<void> read_loop(media_participant& p);
   boost::asio::awaitable<void> write_loop(media_participant& p);
 
@@ -134,6 +153,8 @@ class session_pool {
   std::vector<std::unique_ptr<media_session>> sessions_;
   std::uint64_t closed_ = 0;
   int shared_send_fd_ = -1;
+  int shared_receive_fd_ = -1;
+  std::uint32_t next_receive_slot_ = 0;
 
   // The WebSocket readers' measurement window.
   bool ws_recording_ = false;

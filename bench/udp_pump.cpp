@@ -1,9 +1,11 @@
 #include "udp_pump.hpp"
 
+#include <arpa/inet.h>
 #include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <thread>
@@ -13,6 +15,7 @@ namespace controlroom::bench {
 namespace {
 
 constexpr std::uint64_t other_socket = std::uint64_t{1} << 63;
+constexpr std::uint64_t shared_socket = std::uint64_t{1} << 62;
 constexpr std::size_t receive_batch = 64;
 constexpr std::size_t buffer_bytes = 2048;
 
@@ -118,11 +121,7 @@ class paced_sender {
 
   void send_keepalives() {
     for (auto* p : everyone_) {
-      std::array<std::uint8_t, media::probe_size> bytes{};
-      media::write_probe(
-          {p->sender_id, p->token, static_cast<std::uint64_t>(monotonic_ns() / 1000)}, bytes);
-      ::sendto(p->udp_fd, bytes.data(), bytes.size(), 0,
-               reinterpret_cast<const sockaddr*>(&p->media_address), p->media_address_len);
+      send_probe(*p, static_cast<std::uint64_t>(monotonic_ns() / 1000));
     }
   }
 
@@ -153,7 +152,19 @@ class draining_receiver {
       iovecs_[i] = {&buffers_[i * buffer_bytes], buffer_bytes};
     }
     for (std::size_t i = 0; i < receivers.size(); ++i) {
-      add(receivers[i]->udp_fd, i);
+      auto* p = receivers[i];
+      if (p->loopback_address == 0) {
+        add(p->udp_fd, i);
+        continue;
+      }
+      if (shared_fd_ < 0) {
+        shared_fd_ = p->udp_fd;
+        add(shared_fd_, shared_socket);
+      }
+      if (by_slot_.size() <= p->receive_slot) {
+        by_slot_.resize(p->receive_slot + 1);
+      }
+      by_slot_[p->receive_slot] = p;
     }
     for (std::size_t i = 0; i < other_fds.size(); ++i) {
       add(other_fds[i], other_socket | i);
@@ -168,7 +179,13 @@ class draining_receiver {
   /// counters: leftovers of an earlier step.
   void discard_all() {
     for (std::size_t i = 0; i < receivers_.size(); ++i) {
-      drain(receivers_[i]->udp_fd, receivers_[i], false);
+      if (receivers_[i]->loopback_address == 0) {
+        drain(receivers_[i]->udp_fd, receivers_[i], false);
+      }
+    }
+    if (shared_fd_ >= 0) {
+      drain(shared_fd_, nullptr, false, true);
+      shared_drops_first_ = shared_drops_last_;
     }
     for (const int fd : others_) {
       drain(fd, nullptr, false);
@@ -188,7 +205,9 @@ class draining_receiver {
     }
     for (int i = 0; i < n; ++i) {
       const auto key = events[static_cast<std::size_t>(i)].data.u64;
-      if (key & other_socket) {
+      if (key == shared_socket) {
+        drain(shared_fd_, nullptr, true, true);
+      } else if (key & other_socket) {
         drain(others_[key & ~other_socket], nullptr, false);
       } else {
         auto* p = receivers_[key];
@@ -198,6 +217,8 @@ class draining_receiver {
   }
 
   latency_histogram latency;
+  /// Drops at the shared receive socket during the step (SO_RXQ_OVFL).
+  std::uint64_t shared_socket_drops() const { return shared_drops_last_ - shared_drops_first_; }
 
  private:
   void add(int fd, std::uint64_t key) {
@@ -207,7 +228,7 @@ class draining_receiver {
     ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
   }
 
-  void drain(int fd, media_participant* p, bool counting) {
+  void drain(int fd, media_participant* p, bool counting, bool shared = false) {
     for (;;) {
       for (std::size_t i = 0; i < receive_batch; ++i) {
         auto& h = messages_[i].msg_hdr;
@@ -226,8 +247,8 @@ class draining_receiver {
       const auto mono = monotonic_ns();
       const auto realtime_offset = clock_ns(CLOCK_REALTIME) - mono;
       for (int i = 0; i < n; ++i) {
-        if (p != nullptr) {
-          account(*p, static_cast<std::size_t>(i), mono, realtime_offset, counting);
+        if (p != nullptr || shared) {
+          account(p, static_cast<std::size_t>(i), mono, realtime_offset, counting);
         }
       }
       if (static_cast<std::size_t>(n) < receive_batch) {
@@ -236,11 +257,23 @@ class draining_receiver {
     }
   }
 
-  void account(media_participant& p, std::size_t i, std::int64_t mono, std::int64_t realtime_offset,
+  // `p` is null on the shared receive socket: the datagram's destination
+  // address names the receiver.
+  void account(media_participant* p, std::size_t i, std::int64_t mono, std::int64_t realtime_offset,
                bool counting) {
     auto& h = messages_[i].msg_hdr;
     std::int64_t arrival = mono;
+    const bool shared = p == nullptr;
     for (auto* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+        in_pktinfo info{};
+        std::memcpy(&info, CMSG_DATA(c), sizeof info);
+        const auto slot = ntohl(info.ipi_addr.s_addr) - receiver_base_address;
+        if (slot < by_slot_.size()) {
+          p = by_slot_[slot];
+        }
+        continue;
+      }
       if (c->cmsg_level != SOL_SOCKET) {
         continue;
       }
@@ -252,10 +285,14 @@ class draining_receiver {
       } else if (c->cmsg_type == SO_RXQ_OVFL) {
         std::uint32_t drops = 0;
         std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
-        p.rx.note_socket_drops(drops);
+        if (shared) {
+          shared_drops_last_ = drops;
+        } else {
+          p->rx.note_socket_drops(drops);
+        }
       }
     }
-    if (!counting) {
+    if (!counting || p == nullptr) {
       return;
     }
     const auto* bytes = &buffers_[i * buffer_bytes];
@@ -264,11 +301,11 @@ class draining_receiver {
       return;  // a keep-alive's answer
     }
     const auto header = media::parse_header({bytes, len});
-    if (!header || p.source == nullptr || header->sender_id != p.source->sender_id) {
-      ++p.rx.other;
+    if (!header || p->source == nullptr || header->sender_id != p->source->sender_id) {
+      ++p->rx.other;
       return;
     }
-    p.rx.count(header->sequence);
+    p->rx.count(header->sequence);
     if (header->capture_time_us >= warmup_end_us_) {
       latency.record(arrival - static_cast<std::int64_t>(header->capture_time_us) * 1000);
     }
@@ -277,6 +314,9 @@ class draining_receiver {
   const pump_config& cfg_;
   const std::vector<media_participant*>& receivers_;
   std::vector<int> others_;
+  int shared_fd_ = -1;
+  std::vector<media_participant*> by_slot_;
+  std::uint32_t shared_drops_first_ = 0, shared_drops_last_ = 0;
   int epoll_;
   std::uint64_t warmup_end_us_ = ~std::uint64_t{0};
   std::vector<std::uint8_t> buffers_;
@@ -400,6 +440,7 @@ step_counts run_udp_step(const pump_config& cfg, const std::vector<media_partici
     out.other += p->rx.other;
     out.socket_drops += p->rx.socket_drops();
   }
+  out.socket_drops += receiver.shared_socket_drops();
   out.latency = receiver.latency;
   return out;
 }
