@@ -3,6 +3,8 @@
 #include <chrono>
 #include <thread>
 
+#include <pqxx/pqxx>
+
 #include "control/services.hpp"
 #include "http/api_router.hpp"
 #include "media/media_switch.hpp"
@@ -11,10 +13,12 @@
 #include "net/udp_relay.hpp"
 #include "net/worker_pool.hpp"
 #include "net/ws_connection.hpp"
+#include "recording/take_file_writer.hpp"
 #include "session/room_directory.hpp"
 #include "store/db_pool.hpp"
 #include "store/event_writer.hpp"
 #include "store/statements.hpp"
+#include "store/take_file_repository.hpp"
 #include "util/log.hpp"
 
 namespace controlroom::server {
@@ -37,8 +41,11 @@ struct server::impl {
         db(cfg.database_url, cfg.db_pool_size, cfg.db_queue_limit, &prepare_statements, &metrics),
         writer(cfg.database_url, cfg.commit_queue_limit, cfg.commit_batch_limit, &metrics),
         workers(worker_count(cfg)),
-        rooms(workers, live_session::dependencies{writer, db, metrics, cfg.snapshot_every,
-                                                  cfg.resume_window}),
+        rooms(workers,
+              live_session::dependencies{
+                  writer, db, metrics, cfg.snapshot_every, cfg.resume_window, &files,
+                  cfg.recordings_dir,
+                  recorder_timing{static_cast<std::uint64_t>(cfg.heal_window.count()) * 1000}}),
         svc{cfg, db, writer, rooms, metrics},
         api(db, metrics),
         net{svc, api, metrics, cfg, {}},
@@ -69,6 +76,7 @@ struct server::impl {
   server_metrics metrics;
   db_pool db;
   event_writer writer;
+  take_file_writer files;
   worker_pool workers;
   room_directory rooms;
   services svc;
@@ -108,6 +116,21 @@ void server::start() {
   }
   impl_->workers.start();
   impl_->running = true;
+  // Takes a previous process was writing when it died are incomplete: their
+  // files end at the last page that reached the disk.
+  s.db.run(
+      [](pqxx::connection_base& conn) {
+        pqxx::work tx(conn);
+        const auto n = take_file_repository::mark_interrupted(tx);
+        tx.commit();
+        return n;
+      },
+      [](store_result<std::size_t> result) {
+        if (result.ok() && result.value() > 0) {
+          log(log_level::warn, "recording", result.value(),
+              " take file(s) interrupted by a previous stop were marked incomplete");
+        }
+      });
   log(log_level::info, "server", "listening on ", impl_->cfg.listen_address, ":", impl_->port,
       " with ", impl_->workers.size(), " workers; UDP media on ports ", impl_->media_ports.front(),
       "..", impl_->media_ports.back());
@@ -146,6 +169,7 @@ void server::stop() {
   while (s.metrics.connections_open.value() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  s.files.stop();  // after the sessions ended their takes, before the database
   s.writer.stop();
   s.db.stop();
   s.workers.stop();

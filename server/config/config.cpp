@@ -96,6 +96,17 @@ const std::vector<key_spec>& specs() {
          c.udp_buffer_bytes = parse_int<std::size_t>(v, 64 * 1024, 1024 * 1024 * 1024);
        },
        [](const config& c) { return std::to_string(c.udp_buffer_bytes); }},
+      {"recordings_dir", "directory for take files (Ogg Opus), one folder per session",
+       [](config& c, const std::string& v) {
+         if (v.empty()) {
+           throw config_error("must not be empty");
+         }
+         c.recordings_dir = v;
+       },
+       [](const config& c) { return c.recordings_dir; }},
+      {"heal_window_ms", "how long a recording waits for a lost frame to be resent",
+       [](config& c, const std::string& v) { c.heal_window = parse_ms(v); },
+       [](const config& c) { return std::to_string(c.heal_window.count()); }},
       {"commit_queue_limit", "session events waiting for the group commit before intents fail",
        [](config& c, const std::string& v) {
          c.commit_queue_limit = parse_int<std::size_t>(v, 100, 10'000'000);

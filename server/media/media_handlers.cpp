@@ -3,6 +3,7 @@
 // the session's owner worker, where its media state lives.
 
 #include <algorithm>
+#include <chrono>
 
 #include "control/dispatcher.hpp"
 #include "control/reply.hpp"
@@ -13,6 +14,12 @@
 
 namespace controlroom::server {
 namespace {
+
+std::uint64_t steady_now_us() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
 
 bool valid_kind(int kind) {
   return v1::StreamKind_IsValid(kind);
@@ -194,14 +201,14 @@ void on_media_frame(services& s, const std::shared_ptr<peer>& p, const v1::Clien
     s.metrics.media_dropped(media_drop::wrong_sender).inc();
     return;
   }
-  s.rooms.with_live_session(
-      p->state().session_id, [id = p->id(), bytes = datagram](live_session* live) {
-        if (live == nullptr || live->media_plane() == nullptr) {
-          return;
-        }
-        live->media_plane()->on_websocket(
-            id, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
-      });
+  s.rooms.with_live_session(p->state().session_id, [id = p->id(),
+                                                    bytes = datagram](live_session* live) {
+    if (live == nullptr || live->media_plane() == nullptr) {
+      return;
+    }
+    live->media_plane()->on_websocket(
+        id, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, steady_now_us());
+  });
 }
 
 }  // namespace

@@ -79,7 +79,7 @@ void media_switch::on_udp(std::span<const std::uint8_t> datagram, const udp_endp
     tally_.drop(media_drop::unbound_address);
     return;
   }
-  forward(it->second, parsed->header.kind, datagram);
+  forward(it->second, *parsed, datagram, now_us);
 }
 
 void media_switch::on_probe(std::span<const std::uint8_t> datagram, const udp_endpoint& from,
@@ -108,7 +108,7 @@ void media_switch::on_probe(std::span<const std::uint8_t> datagram, const udp_en
 }
 
 void media_switch::on_websocket(const std::string& participant_id,
-                                std::span<const std::uint8_t> datagram) {
+                                std::span<const std::uint8_t> datagram, std::uint64_t now_us) {
   tally_.bytes_received += datagram.size();
   if (datagram.size() > media::max_datagram_size) {
     tally_.drop(media_drop::oversize);
@@ -125,7 +125,7 @@ void media_switch::on_websocket(const std::string& participant_id,
     tally_.drop(media_drop::wrong_sender);
     return;
   }
-  forward(it->second, parsed->header.kind, datagram);
+  forward(it->second, *parsed, datagram, now_us);
   publish_counts();
   if (out_ != nullptr) {
     out_->flush();
@@ -133,11 +133,18 @@ void media_switch::on_websocket(const std::string& participant_id,
   end_batch();
 }
 
-void media_switch::forward(sender_ref sender, stream_kind kind,
-                           std::span<const std::uint8_t> datagram) {
+void media_switch::forward(sender_ref sender, const media::parsed_datagram& parsed,
+                           std::span<const std::uint8_t> datagram, std::uint64_t now_us) {
+  const auto kind = parsed.header.kind;
   if (!sender.member->published[index_of(kind)].active) {
     tally_.drop(media_drop::not_published);
     return;
+  }
+  if (auto* tap = sender.session->tap()) {
+    tap->on_packet(*sender.member, parsed.header, parsed.payload, now_us);
+  }
+  if (parsed.header.retransmission) {
+    return;  // resent for the recording; live receivers have moved on
   }
   frame_ptr ws_frame;  // serialized once, shared by every WebSocket receiver
   for (auto* receiver : sender.session->receivers(*sender.member, kind)) {
@@ -164,8 +171,22 @@ void media_switch::forward(sender_ref sender, stream_kind kind,
   }
 }
 
+void media_switch::send_to_member(media_member& member, std::vector<std::uint8_t> bytes) {
+  if (member.udp && out_ != nullptr) {
+    const auto& stored = notices_.emplace_back(std::move(bytes));
+    out_->send_udp(*member.udp, stored);
+    return;
+  }
+  if (auto connection = member.connection.lock()) {
+    v1::ServerEnvelope envelope;
+    envelope.mutable_media_frame()->set_datagram(bytes.data(), bytes.size());
+    connection->send_media(encode(envelope));
+  }
+}
+
 void media_switch::end_batch() {
   replies_.clear();
+  notices_.clear();
   publish_counts();
 }
 

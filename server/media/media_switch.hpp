@@ -17,6 +17,7 @@
 #include <deque>
 #include <span>
 #include <unordered_map>
+#include <vector>
 
 #include "media/media_output.hpp"
 #include "media/session_media.hpp"
@@ -79,7 +80,12 @@ class media_switch {
               std::uint64_t now_us);
   /// One MediaFrame from participant `participant_id`'s WebSocket. Sends at
   /// once (flushes the output).
-  void on_websocket(const std::string& participant_id, std::span<const std::uint8_t> datagram);
+  void on_websocket(const std::string& participant_id, std::span<const std::uint8_t> datagram,
+                    std::uint64_t now_us);
+  /// Sends a control datagram (a NACK) to a member: over UDP when it has a
+  /// probed address, else as a MediaFrame. Within a batch, it leaves with
+  /// the batch's flush.
+  void send_to_member(media_member& member, std::vector<std::uint8_t> bytes);
   /// Adds the counts so far to the metrics. Called before a batch's output
   /// is flushed, so that whoever sees a reply also sees the counts.
   void publish_counts();
@@ -96,13 +102,15 @@ class media_switch {
 
   void on_probe(std::span<const std::uint8_t> datagram, const udp_endpoint& from,
                 std::uint64_t now_us);
-  void forward(sender_ref sender, stream_kind kind, std::span<const std::uint8_t> datagram);
+  void forward(sender_ref sender, const media::parsed_datagram& parsed,
+               std::span<const std::uint8_t> datagram, std::uint64_t now_us);
 
   server_metrics& metrics_;
   media_output* out_ = nullptr;
   std::uint16_t udp_port_ = 0;
   std::unordered_map<std::uint32_t, sender_ref> senders_;
   std::deque<std::array<std::uint8_t, media::probe_reply_size>> replies_;  // until end_batch
+  std::deque<std::vector<std::uint8_t>> notices_;                          // until end_batch
   media_tally tally_;
 };
 

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -63,6 +64,15 @@ struct media_member {
   std::array<std::vector<media_member*>, stream_kind_count> routes;
 };
 
+/// Sees every accepted datagram of the session's published streams, before
+/// it is forwarded (the take recorder). Owner thread.
+class media_tap {
+ public:
+  virtual ~media_tap() = default;
+  virtual void on_packet(media_member& sender, const media::media_header& header,
+                         std::span<const std::uint8_t> payload, std::uint64_t now_us) = 0;
+};
+
 /// May someone with `roles` publish `kind`? (A listener publishes nothing;
 /// program and cue are the engineer's.)
 bool may_publish(role_set roles, stream_kind kind);
@@ -98,6 +108,10 @@ class session_media {
   /// The MediaStreams event describing every published stream.
   v1::MediaStreams describe() const;
 
+  /// The recorder, while one is attached (owned elsewhere).
+  media_tap* tap() const { return tap_; }
+  void set_tap(media_tap* tap) { tap_ = tap; }
+
  private:
   void compute_routes(media_member& sender);
 
@@ -105,6 +119,7 @@ class session_media {
   std::map<std::string, std::unique_ptr<media_member>> members_;  // by participant id
   std::unordered_map<std::string, v1::TalkbackTarget> talkback_;  // by user id
   std::uint64_t generation_ = 1;
+  media_tap* tap_ = nullptr;
 };
 
 }  // namespace controlroom::server

@@ -5,6 +5,7 @@
 #include "control/reply.hpp"
 #include "media/media_switch.hpp"
 #include "metrics/server_metrics.hpp"
+#include "recording/take_recorder.hpp"
 #include "store/db_pool.hpp"
 #include "store/event_writer.hpp"
 #include "util/log.hpp"
@@ -27,9 +28,18 @@ live_session::live_session(session_record session, dependencies deps, self_post 
       post_(std::move(post)),
       room_(info_),
       media_switch_(media),
-      media_(info_.id) {}
+      media_(info_.id) {
+  if (media_switch_ != nullptr && deps_.recordings != nullptr) {
+    recorder_ = std::make_unique<take_recorder>(
+        recording_dependencies{*deps_.recordings, deps_.db, deps_.metrics, deps_.recordings_dir,
+                               deps_.recording_timing},
+        info_.id, *media_switch_);
+    media_.set_tap(recorder_.get());
+  }
+}
 
 live_session::~live_session() {
+  recorder_.reset();  // ends running files before the media members go
   if (media_switch_ == nullptr) {
     return;
   }
@@ -47,6 +57,9 @@ void live_session::announce_streams() {
     if (auto connection = member->connection.lock()) {
       connection->send(frame);
     }
+  }
+  if (recorder_) {
+    recorder_->on_streams(media_);
   }
 }
 
@@ -95,6 +108,9 @@ void live_session::on_loaded(store_result<stored_session> loaded) {
     committed_ops_ = std::move(stored.operations);
     speculative_ = committed_;
     media_.set_talkback(committed_);
+    if (recorder_) {
+      recorder_->on_state(committed_, media_);
+    }
     phase_ = phase::ready;
   }
   auto waiting = std::move(on_ready_);
@@ -263,6 +279,9 @@ void live_session::publish(const v1::Event& event) {
   if (change == v1::Intent::kStartTalkback || change == v1::Intent::kStopTalkback) {
     // Talkback is forwarded only once its channel is durable, like any state.
     media_.set_talkback(committed_);
+  }
+  if (recorder_) {
+    recorder_->on_state(committed_, media_);  // a take starts or ends with its event
   }
   committed_ops_.emplace(event.operation_id(), event.version());
   auto shared = std::make_shared<const v1::Event>(event);

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "media/session_media.hpp"
+#include "recording/stream_recorder.hpp"
 #include "session/reducer.hpp"
 #include "session/room.hpp"
 #include "store/event_repository.hpp"
@@ -34,6 +35,8 @@ namespace controlroom::server {
 class db_pool;
 class event_writer;
 class media_switch;
+class take_file_writer;
+class take_recorder;
 struct server_metrics;
 
 class live_session {
@@ -46,8 +49,11 @@ class live_session {
     event_writer& writer;
     db_pool& db;
     server_metrics& metrics;
-    std::uint64_t snapshot_every = 500;  // committed events between snapshots
-    std::size_t recent_events = 2048;    // kept for resuming replicas
+    std::uint64_t snapshot_every = 500;      // committed events between snapshots
+    std::size_t recent_events = 2048;        // kept for resuming replicas
+    take_file_writer* recordings = nullptr;  // nullptr: takes are not recorded
+    std::string recordings_dir;
+    recorder_timing recording_timing{};
   };
 
   /// Someone waiting for the outcome of an intent.
@@ -116,6 +122,7 @@ class live_session {
   room room_;
   media_switch* media_switch_;
   session_media media_;
+  std::unique_ptr<take_recorder> recorder_;  // with a media plane and a recordings writer
 
   static constexpr int max_recovery_attempts = 3;
 

@@ -2,6 +2,7 @@
 
 #include "store/event_repository.hpp"
 #include "store/session_repository.hpp"
+#include "store/take_file_repository.hpp"
 #include "store/token_repository.hpp"
 #include "store/user_repository.hpp"
 
@@ -12,6 +13,7 @@ void prepare_statements(pqxx::connection_base& conn) {
   event_repository::prepare(conn);
   token_repository::prepare(conn);
   session_repository::prepare(conn);
+  take_file_repository::prepare(conn);
 }
 
 }  // namespace controlroom::server

@@ -23,6 +23,9 @@ std::string random_base64url(std::size_t bytes);
 /// A new API token: "crt_" + 256 random bits.
 std::string new_api_token();
 
+/// A random (version 4) UUID in its canonical text form.
+std::string random_uuid();
+
 /// True for the canonical 8-4-4-4-12 hex UUID text form.
 bool is_uuid(std::string_view text);
 

@@ -1,5 +1,9 @@
 #include "test_server.hpp"
 
+#include <filesystem>
+#include <stdexcept>
+#include <stdlib.h>
+
 #include <pqxx/pqxx>
 
 #include "store/statements.hpp"
@@ -8,11 +12,26 @@
 
 namespace controlroom::testing {
 
+scratch_dir::scratch_dir() {
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "controlroom-test-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp failed for " + pattern);
+  }
+  path_ = pattern;
+}
+
+scratch_dir::~scratch_dir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
 test_server::test_server(const std::function<void(server::config&)>& tweak) {
   cfg_.database_url = db_.url();
   cfg_.listen_address = "127.0.0.1";
   cfg_.port = 0;
   cfg_.media_port = 0;
+  cfg_.recordings_dir = recordings_.path();
   cfg_.workers = 2;
   cfg_.log_level = "warn";
   if (tweak) {

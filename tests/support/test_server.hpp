@@ -19,6 +19,19 @@ struct person {
   std::string token;
 };
 
+/// A directory under $TMPDIR removed with everything in it at destruction.
+class scratch_dir {
+ public:
+  scratch_dir();
+  ~scratch_dir();
+  scratch_dir(const scratch_dir&) = delete;
+  scratch_dir& operator=(const scratch_dir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 class test_server {
  public:
   /// `tweak` may adjust the config (limits, timeouts) before start.
@@ -29,6 +42,8 @@ class test_server {
   std::string ws_url() const;
   const std::string& database_url() const { return db_.url(); }
   server::server& instance() { return *srv_; }
+  /// Where this server writes take files.
+  const std::string& recordings_dir() const { return recordings_.path(); }
 
   /// Creates a user with a fresh API token.
   person make_person(const std::string& name, bool admin = false);
@@ -42,6 +57,7 @@ class test_server {
 
  private:
   test_database db_;
+  scratch_dir recordings_;
   server::config cfg_;
   std::unique_ptr<server::server> srv_;
 };

@@ -155,7 +155,7 @@ TEST_F(media_switch_test, forwards_to_udp_and_websocket_receivers_once_each) {
   EXPECT_EQ(metrics.media_forwarded_ws.value(), 1u);
 
   // The same datagram may come over the WebSocket instead.
-  sw.on_websocket("eng", packet);
+  sw.on_websocket("eng", packet, 0);
   EXPECT_EQ(out.flushed.size(), 2u);
   EXPECT_EQ(lis_peer->sent.size(), 2u);
 }
@@ -175,7 +175,7 @@ TEST_F(media_switch_test, drops_everything_that_is_not_a_published_stream_of_its
   sw.on_udp(datagram(eng.sender_id + 1, stream_kind::program, 1), loopback(5000), 0);
   sw.on_udp(datagram(eng.sender_id, stream_kind::program, 1), loopback(5999), 0);
   sw.on_udp(datagram(eng.sender_id, stream_kind::program, 1), loopback(5000), 0);
-  sw.on_websocket("lis", datagram(eng.sender_id, stream_kind::program, 2));
+  sw.on_websocket("lis", datagram(eng.sender_id, stream_kind::program, 2), 0);
   end();
   EXPECT_EQ(dropped(media_drop::oversize), 1u);
   EXPECT_EQ(dropped(media_drop::malformed), 1u);
