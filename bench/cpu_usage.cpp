@@ -1,5 +1,6 @@
 #include "cpu_usage.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -34,6 +35,19 @@ double process_cpu_seconds(pid_t pid) {
     }
   }
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+void read_schedstat(pid_t pid, cpu_sample& s) {
+  std::error_code ec;
+  const auto dir = std::filesystem::path("/proc") / std::to_string(pid) / "task";
+  for (const auto& task : std::filesystem::directory_iterator(dir, ec)) {
+    std::ifstream in(task.path() / "schedstat");
+    std::uint64_t on_cpu = 0, waiting = 0, slices = 0;
+    if (in >> on_cpu >> waiting >> slices) {
+      s.process_runqueue_wait_seconds += static_cast<double>(waiting) / 1e9;
+      s.process_timeslices += slices;
+    }
+  }
 }
 
 void read_machine(cpu_sample& s) {
@@ -82,6 +96,7 @@ cpu_sample sample_cpu(pid_t pid) {
   cpu_sample s;
   if (pid > 0) {
     s.process_seconds = process_cpu_seconds(pid);
+    read_schedstat(pid, s);
   }
   rusage self{};
   getrusage(RUSAGE_SELF, &self);
@@ -98,6 +113,9 @@ cpu_delta operator-(const cpu_sample& after, const cpu_sample& before) {
     d.process_seconds = after.process_seconds - before.process_seconds;
   }
   d.self_seconds = after.self_seconds - before.self_seconds;
+  d.process_runqueue_wait_seconds =
+      after.process_runqueue_wait_seconds - before.process_runqueue_wait_seconds;
+  d.process_timeslices = after.process_timeslices - before.process_timeslices;
   const auto total = after.machine_total_ticks - before.machine_total_ticks;
   d.machine_busy_seconds =
       static_cast<double>(after.machine_busy_ticks - before.machine_busy_ticks) /

@@ -14,6 +14,11 @@ namespace controlroom::bench {
 struct cpu_sample {
   double process_seconds = -1;  ///< utime + stime of the watched process; -1: unknown
   double self_seconds = 0;      ///< this process, all threads (getrusage)
+  /// The watched process's threads, summed from /proc/<pid>/task/*/schedstat:
+  /// time spent runnable but waiting for a CPU, and timeslices run (each
+  /// wake-up of an event loop is at least one).
+  double process_runqueue_wait_seconds = 0;
+  std::uint64_t process_timeslices = 0;
   std::uint64_t machine_busy_ticks = 0;
   std::uint64_t machine_total_ticks = 0;
   std::uint64_t udp_rcvbuf_errors = 0;
@@ -27,6 +32,8 @@ cpu_sample sample_cpu(pid_t pid);
 struct cpu_delta {
   double process_seconds = -1;  ///< -1 when the process could not be read
   double self_seconds = 0;
+  double process_runqueue_wait_seconds = 0;
+  std::uint64_t process_timeslices = 0;
   double machine_busy_fraction = 0;  ///< 0..1 of all cores
   double machine_busy_seconds = 0;   ///< CPU time of everything, all cores summed
   std::uint64_t udp_rcvbuf_errors = 0;

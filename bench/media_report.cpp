@@ -48,6 +48,12 @@ void write_step(std::ostream& out, const step_result& r) {
       << ",\"max\":" << micros(c.latency.max_ns()) << "}"
       << ",\"server_cpu_seconds\":" << r.cpu.process_seconds
       << ",\"server_cpu_us_per_forwarded_packet\":" << r.server_us_per_packet()
+      << ",\"server_runqueue_wait_seconds\":" << r.cpu.process_runqueue_wait_seconds
+      << ",\"server_timeslices\":" << r.cpu.process_timeslices
+      << ",\"server_packets_received_per_timeslice\":"
+      << (r.cpu.process_timeslices == 0
+              ? 0.0
+              : static_cast<double>(r.counts.sent) / static_cast<double>(r.cpu.process_timeslices))
       << ",\"generator_cpu_seconds\":" << r.cpu.self_seconds
       << ",\"machine_busy_percent\":" << r.cpu.machine_busy_fraction * 100
       << ",\"other_processes_cpu_seconds\":" << r.other_cpu_seconds()
@@ -58,9 +64,9 @@ void write_step(std::ostream& out, const step_result& r) {
 }  // namespace
 
 void print_header(std::FILE* out) {
-  std::fprintf(out, "%-18s %6s %3s %10s %10s %9s %8s %8s %8s %8s %9s %6s %6s %6s\n", "scenario",
+  std::fprintf(out, "%-18s %6s %3s %10s %10s %9s %8s %8s %8s %8s %9s %6s %6s %6s %8s\n", "scenario",
                "sess", "par", "offered/s", "fwd/s", "lost", "loss%", "p50 us", "p99 us", "p99.9 us",
-               "srv us/pk", "srv%", "gen%", "other%");
+               "srv us/pk", "srv%", "gen%", "other%", "srvwait%");
 }
 
 void print_row(std::FILE* out, const step_result& r) {
@@ -68,13 +74,14 @@ void print_row(std::FILE* out, const step_result& r) {
   const double wall = r.counts.send_seconds;
   std::fprintf(out,
                "%-18s %6zu %3d %10.0f %10.0f %9llu %8.4f %8.1f %8.1f %8.1f %9.2f %6.1f %6.1f "
-               "%6.1f%s\n",
+               "%6.1f %8.1f%s\n",
                r.scenario.c_str(), r.sessions, r.participants, r.offered_pps(), r.forwarded_pps(),
                static_cast<unsigned long long>(r.lost()), r.loss_fraction() * 100,
                micros(l.quantile_ns(0.5)), micros(l.quantile_ns(0.99)),
                micros(l.quantile_ns(0.999)), r.server_us_per_packet(),
                r.cpu.process_seconds < 0 ? -1 : r.cpu.process_seconds / wall * 100,
                r.cpu.self_seconds / wall * 100, r.other_cpu_seconds() / wall * 100,
+               r.cpu.process_runqueue_wait_seconds / wall * 100,
                r.closed_connections != 0 ? "  (control connections lost)" : "");
   std::fflush(out);
 }
