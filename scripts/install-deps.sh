@@ -12,6 +12,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
   clang-format python3-yaml
+  # The fuzz targets: clang, and its libFuzzer and sanitizer runtimes (only a
+  # Recommends of clang, which --no-install-recommends would skip).
+  clang libclang-rt-14-dev
 )
 
 missing=()
