@@ -35,8 +35,11 @@ struct take_recorder::file {
 };
 
 take_recorder::take_recorder(recording_dependencies deps, std::string session_id,
-                             media_switch& media)
-    : deps_(std::move(deps)), session_id_(std::move(session_id)), media_(media) {}
+                             media_switch& media, file_recorded on_file)
+    : deps_(std::move(deps)),
+      session_id_(std::move(session_id)),
+      media_(media),
+      on_file_(std::move(on_file)) {}
 
 take_recorder::~take_recorder() {
   end_all(false);
@@ -181,6 +184,18 @@ void take_recorder::end_file(std::unique_ptr<file> f, bool complete) {
   log(log_level::info, "recording", "session=", session_id_, " take ", f->row.take_id, " ",
       f->row.stream_kind, ": ", outcome.duration_samples, " samples, ", outcome.healed_gaps,
       " healed and ", outcome.unhealed_gaps, " unhealed gaps");
+  if (on_file_) {
+    v1::TakeFile file;
+    file.set_id(f->id);
+    file.set_stream(f->row.stream_kind);
+    file.set_user_id(f->row.user_id);
+    file.set_duration_samples(outcome.duration_samples);
+    file.set_start_position(outcome.start_position.value_or(media::no_timeline_position));
+    file.set_healed_gaps(outcome.healed_gaps);
+    file.set_unhealed_gaps(outcome.unhealed_gaps);
+    file.set_complete(outcome.status == "complete");
+    on_file_(f->row.take_id, file);
+  }
   auto& db = deps_.db;
   deps_.files.close(f->disk, [&db, id = f->id, row = f->row,
                               outcome = std::move(outcome)](closed_file closed) mutable {

@@ -12,6 +12,7 @@
 // to the database (nothing comes back here).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,7 +40,13 @@ struct recording_dependencies {
 
 class take_recorder final : public media_tap {
  public:
-  take_recorder(recording_dependencies deps, std::string session_id, media_switch& media);
+  /// Told (on the owner thread) when a file closes, to put it in the state.
+  using file_recorded = std::function<void(const std::string& take_id, const v1::TakeFile& file)>;
+
+  take_recorder(recording_dependencies deps, std::string session_id, media_switch& media,
+                file_recorded on_file);
+  /// Stops reporting closed files (the session is going away).
+  void detach() { on_file_ = nullptr; }
   ~take_recorder() override;  // ends running files as incomplete
   take_recorder(const take_recorder&) = delete;
   take_recorder& operator=(const take_recorder&) = delete;
@@ -68,6 +75,7 @@ class take_recorder final : public media_tap {
   recording_dependencies deps_;
   std::string session_id_;
   media_switch& media_;
+  file_recorded on_file_;
   std::string take_id_;  // empty: not recording
   std::string song_id_;
   std::optional<std::int64_t> start_position_;

@@ -33,19 +33,35 @@ live_session::live_session(session_record session, dependencies deps, self_post 
     recorder_ = std::make_unique<take_recorder>(
         recording_dependencies{*deps_.recordings, deps_.db, deps_.metrics, deps_.recordings_dir,
                                deps_.recording_timing},
-        info_.id, *media_switch_);
+        info_.id, *media_switch_, [this](const std::string& take_id, const v1::TakeFile& file) {
+          record_take_file(take_id, file);
+        });
     media_.set_tap(recorder_.get());
   }
 }
 
 live_session::~live_session() {
-  recorder_.reset();  // ends running files before the media members go
+  if (recorder_) {
+    recorder_->detach();  // too late for the log: the take_files row has the outcome
+    recorder_.reset();    // ends running files before the media members go
+  }
   if (media_switch_ == nullptr) {
     return;
   }
   for (const auto& [id, member] : media_.members()) {
     media_switch_->remove_sender(member->sender_id);
     deps_.metrics.media_senders.add(-1);
+  }
+}
+
+void live_session::record_take_file(const std::string& take_id, const v1::TakeFile& file) {
+  v1::Intent report;
+  report.mutable_take_file_recorded()->set_take_id(take_id);
+  *report.mutable_take_file_recorded()->mutable_file() = file;
+  auto decided =
+      decide(speculative_, report, actor{}, "server:take-file:" + file.id(), now_unix_ms());
+  if (auto* event = std::get_if<v1::Event>(&decided)) {
+    append(std::move(*event), {}, std::chrono::steady_clock::now());
   }
 }
 

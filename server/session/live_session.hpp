@@ -77,6 +77,8 @@ class live_session {
   session_media& media() { return media_; }
   /// Sends the MediaStreams event to every member of the media plane.
   void announce_streams();
+  /// Appends the server's TakeFileRecorded event for a closed take file.
+  void record_take_file(const std::string& take_id, const v1::TakeFile& file);
 
   /// Starts loading the state; `fn` runs once it is loaded, with nullptr if
   /// loading failed.

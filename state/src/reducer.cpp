@@ -70,6 +70,8 @@ constexpr std::uint8_t rule_for(change_case change) {
       return engineers | producers | artists;
     case v1::Intent::kSetPlannedStart:
       return engineers | producers;
+    case v1::Intent::kTakeFileRecorded:
+      return nobody;  // the server's own report
     case v1::Intent::CHANGE_NOT_SET:
       return nobody;
   }
@@ -168,6 +170,8 @@ verdict decide_change(const v1::SessionState& state, const actor& who, v1::Inten
       return decide_stop_talkback(state, who, *intent.mutable_stop_talkback());
     case v1::Intent::kSetPlannedStart:
       return decide_set_planned_start(state, intent.set_planned_start());
+    case v1::Intent::kTakeFileRecorded:
+      return decide_take_file_recorded(state, intent.take_file_recorded());
     case v1::Intent::CHANGE_NOT_SET:
       break;
   }
@@ -235,6 +239,8 @@ void apply_change(v1::SessionState& state, const v1::Event& event) {
       return apply_stop_talkback(state, intent.stop_talkback());
     case v1::Intent::kSetPlannedStart:
       return apply_set_planned_start(state, intent.set_planned_start());
+    case v1::Intent::kTakeFileRecorded:
+      return apply_take_file_recorded(state, intent.take_file_recorded());
     case v1::Intent::CHANGE_NOT_SET:
       return;
   }

@@ -147,6 +147,9 @@ verdict decide_set_take_notes(const v1::SessionState& state, const v1::SetTakeNo
 void apply_rate_take(v1::SessionState& state, const v1::RateTake& intent);
 void apply_circle_take(v1::SessionState& state, const v1::CircleTake& intent);
 void apply_set_take_notes(v1::SessionState& state, const v1::SetTakeNotes& intent);
+verdict decide_take_file_recorded(const v1::SessionState& state,
+                                  const v1::TakeFileRecorded& intent);
+void apply_take_file_recorded(v1::SessionState& state, const v1::TakeFileRecorded& intent);
 
 // ---- markers and comments (reducer_timeline.cpp) ----
 verdict decide_add_marker(const v1::SessionState& state, v1::AddMarker& intent);

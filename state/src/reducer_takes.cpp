@@ -1,5 +1,6 @@
-// The producer's judgement of takes: rating, circling, notes. Picking a take
-// for the record is the setlist's business (reducer_setlist.cpp).
+// The producer's judgement of takes: rating, circling, notes; and the files
+// the server records for them. Picking a take for the record is the
+// setlist's business (reducer_setlist.cpp).
 
 #include "reducer_detail.hpp"
 
@@ -47,6 +48,24 @@ void apply_set_take_notes(v1::SessionState& state, const v1::SetTakeNotes& inten
   const int take = find_take(state, intent.take_id());
   if (take >= 0) {
     state.mutable_takes(take)->set_notes(intent.notes());
+  }
+}
+
+verdict decide_take_file_recorded(const v1::SessionState& state,
+                                  const v1::TakeFileRecorded& intent) {
+  if (find_take(state, intent.take_id()) < 0) {
+    return not_found("take", intent.take_id());
+  }
+  if (intent.file().id().empty()) {
+    return reject(v1::ERROR_CODE_MALFORMED, "a take file needs an id");
+  }
+  return std::nullopt;
+}
+
+void apply_take_file_recorded(v1::SessionState& state, const v1::TakeFileRecorded& intent) {
+  const int take = find_take(state, intent.take_id());
+  if (take >= 0) {
+    *state.mutable_takes(take)->add_files() = intent.file();
   }
 }
 

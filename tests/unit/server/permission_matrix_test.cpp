@@ -61,6 +61,7 @@ const std::map<change_case, expectation> expected_table = {
   {v1::Intent::kStartTalkback,       {yes,     yes,     yes,    yes,   no}},
   {v1::Intent::kStopTalkback,        {yes,     yes,     yes,    yes,   no}},
   {v1::Intent::kSetPlannedStart,     {yes,     yes,     yes,    no,    no}},
+  {v1::Intent::kTakeFileRecorded,    {no,      no,      no,     no,    no}},
 };
 // clang-format on
 
@@ -252,6 +253,11 @@ v1::Intent valid_intent(change_case change, const actor& who) {
                              : intent(R"pb(stop_talkback {})pb");
     case v1::Intent::kSetPlannedStart:
       return intent(R"pb(set_planned_start { planned_start_unix_ms: 1 })pb");
+    case v1::Intent::kTakeFileRecorded:
+      return intent(R"pb(take_file_recorded {
+                           take_id: "tk5"
+                           file { id: "f1" stream: "program" }
+                         })pb");
     case v1::Intent::CHANGE_NOT_SET:
       break;
   }

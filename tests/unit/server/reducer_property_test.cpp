@@ -200,6 +200,14 @@ class intent_generator {
     } else if (name == "SetPlannedStart") {
       static_cast<v1::SetPlannedStart&>(change).set_planned_start_unix_ms(
           chance(5) ? -1 : between(0, 2'000'000'000'000));
+    } else if (name == "TakeFileRecorded") {
+      auto& m = static_cast<v1::TakeFileRecorded&>(change);
+      m.set_take_id(id_from(s.takes(), "tk"));
+      if (chance(95)) {
+        m.mutable_file()->set_id("f" + std::to_string(between(0, 1000)));
+        m.mutable_file()->set_stream(chance(80) ? "program" : "cue");
+        m.mutable_file()->set_duration_samples(static_cast<std::uint64_t>(between(0, 480000)));
+      }
     } else {
       ADD_FAILURE() << "the generator does not know " << name;
     }
