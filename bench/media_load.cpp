@@ -14,7 +14,8 @@
 // Modes: fixed runs --sessions for --seconds. search adds sessions
 // (x --growth per step, --step-seconds each) until a step loses a datagram,
 // then bisects --refine times: the highest zero-loss rate. suite is search,
-// then fixed at half the found rate, then --pair-sessions two-party sessions.
+// then fixed at half the found rate, then --pair-sessions two-party sessions
+// (0: none).
 //
 // Threading: one io_context thread owns the control connections; the UDP
 // load runs on the main thread (and a receiver thread with --threads 2).
@@ -356,8 +357,10 @@ int main(int argc, char** argv) {
                                    : run.steps()[static_cast<std::size_t>(best)].sessions / 2;
         run.run("half load", std::max<std::size_t>(1, half), o.participants, o.seconds);
         summary.emplace_back("half_load", static_cast<int>(run.steps().size()) - 1);
-        run.run("two-party", o.pair_sessions, 2, o.seconds);
-        summary.emplace_back("two_party_sessions", static_cast<int>(run.steps().size()) - 1);
+        if (o.pair_sessions > 0) {
+          run.run("two-party", o.pair_sessions, 2, o.seconds);
+          summary.emplace_back("two_party_sessions", static_cast<int>(run.steps().size()) - 1);
+        }
       }
     }
     std::printf("\n");

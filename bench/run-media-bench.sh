@@ -8,8 +8,9 @@
 #      frames to one receiver), more each step, until a step loses a datagram;
 #   2. half load: the highest zero-loss session count halved, for p99;
 #   3. 500 two-party stereo sessions at 5 ms frames;
-#   4. search again with MEDIA_BENCH_FANOUT_PARTICIPANTS (default 5: the
-#      engineer, a producer and three listeners; 0 skips it);
+#   4. search and half load again with MEDIA_BENCH_FANOUT_PARTICIPANTS per
+#      session (default 5: the engineer, a producer and three listeners; 0
+#      skips it);
 #   5. the WebSocket fallback at a fixed load (MEDIA_BENCH_WEBSOCKET_SESSIONS,
 #      default 100; 0 skips it).
 #
@@ -75,7 +76,8 @@ ulimit -n "$(ulimit -Hn)"
 
 "$build/server/controlroomd" migrate --database-url="$url" >/dev/null
 token=$("$build/server/controlroomd" admin-token --database-url="$url" --user bench | tail -n 1)
-"$build/server/controlroomd" serve --database-url="$url" --port=0 --media-port=0 --log-level=warn \
+"$build/server/controlroomd" serve --database-url="$url" --port=0 --media-port=0 \
+  --recordings-dir="$tmp/recordings" --log-level=warn \
   >"$tmp/server.out" 2>"$tmp/server.err" &
 server_pid=$!
 for _ in $(seq 1 100); do
@@ -104,9 +106,9 @@ echo "wrote $build/bench/media_load.json"
 
 if [ "$fanout" -gt 0 ]; then
   echo
-  echo "== UDP: search with $fanout participants per session (1 publisher, $((fanout - 1)) receivers)"
+  echo "== UDP: search and half load with $fanout participants per session (1 publisher, $((fanout - 1)) receivers)"
   "$build/bench/media_load" --url "$ws" --token "$token" --server-pid "$server_pid" \
-    --mode search --participants "$fanout" --start-sessions 50 \
+    --mode suite --participants "$fanout" --start-sessions 50 --pair-sessions 0 \
     --json "$build/bench/media_load_fanout.json"
   echo "wrote $build/bench/media_load_fanout.json"
 fi
@@ -125,8 +127,9 @@ if [ -n "$http" ]; then
   echo "== server media counters (/metrics)"
   curl -fs "${http%/}/metrics" | grep -E '^controlroom_media' || true
 fi
-if [ -s "$tmp/server.err" ]; then
+# The server prints its configuration to stderr first; what follows it is news.
+if grep -qv -e '^  ' -e 'configuration:$' "$tmp/server.err"; then
   echo
   echo "== server warnings (last 20 lines)"
-  tail -n 20 "$tmp/server.err"
+  grep -v -e '^  ' -e 'configuration:$' "$tmp/server.err" | tail -n 20
 fi
