@@ -5,6 +5,7 @@
 
 #include "app/version.hpp"
 #include "http/session_api.hpp"
+#include "http/take_api.hpp"
 #include "metrics/server_metrics.hpp"
 #include "store/db_pool.hpp"
 
@@ -32,6 +33,10 @@ void api_router::handle(const http_request& req, http_responder respond) {
       {"/readyz", &api_router::readyz},
       {"/metrics", &api_router::metrics},
   };
+  if (is_take_api(req.target)) {
+    handle_take_api(db_, req, std::move(respond));
+    return;
+  }
   if (is_session_api(req.target)) {
     handle_session_api(db_, req, std::move(respond));
     return;

@@ -15,6 +15,7 @@ struct http_request {
   std::string target;  // path and query, e.g. "/metrics"
   std::string authorization;
   std::string body;
+  std::string range;  // the Range header, for downloads
 };
 
 struct http_response {

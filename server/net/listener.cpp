@@ -92,7 +92,8 @@ asio::awaitable<void> serve_http(tcp::socket socket, net_context& ctx, std::size
       co_return;
     }
     http_request api_req{std::string(req.method_string()), target,
-                         std::string(req[http::field::authorization]), std::move(req.body())};
+                         std::string(req[http::field::authorization]), std::move(req.body()),
+                         std::string(req[http::field::range])};
     http_response response;
     if (path == control_path) {
       response = json_error(426, "upgrade_required",

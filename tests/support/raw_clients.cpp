@@ -1,5 +1,6 @@
 #include "raw_clients.hpp"
 
+#include <cctype>
 #include <deque>
 #include <stdexcept>
 
@@ -38,7 +39,8 @@ void run_until(asio::io_context& ioc, const bool& done, std::chrono::millisecond
 }  // namespace
 
 http_result http_request(std::uint16_t port, const std::string& target, const std::string& method,
-                         const std::string& bearer) {
+                         const std::string& bearer,
+                         const std::map<std::string, std::string>& headers) {
   asio::io_context ioc;
   tcp::socket socket(ioc);
   socket.connect({asio::ip::make_address("127.0.0.1"), port});
@@ -47,6 +49,9 @@ http_result http_request(std::uint16_t port, const std::string& target, const st
   req.keep_alive(false);
   if (!bearer.empty()) {
     req.set(http::field::authorization, "Bearer " + bearer);
+  }
+  for (const auto& [name, value] : headers) {
+    req.set(name, value);
   }
   http::write(socket, req);
   beast::flat_buffer buffer;
@@ -61,7 +66,15 @@ http_result http_request(std::uint16_t port, const std::string& target, const st
   if (error) {
     throw std::runtime_error("HTTP read failed: " + error.message());
   }
-  return {res.result_int(), std::string(res[http::field::content_type]), res.body()};
+  http_result out{res.result_int(), std::string(res[http::field::content_type]), res.body(), {}};
+  for (const auto& field : res) {
+    std::string name(field.name_string());
+    for (auto& c : name) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    out.headers[name] = std::string(field.value());
+  }
+  return out;
 }
 
 struct raw_ws::impl {

@@ -5,6 +5,7 @@
 // Blocking, with socket timeouts so a missing answer fails instead of hangs.
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,11 +18,13 @@ struct http_result {
   unsigned status = 0;
   std::string content_type;
   std::string body;
+  std::map<std::string, std::string> headers;  // by lower-case name
 };
 
-/// GET (or another method) on 127.0.0.1:port.
+/// GET (or another method) on 127.0.0.1:port, with extra request headers.
 http_result http_request(std::uint16_t port, const std::string& target,
-                         const std::string& method = "GET", const std::string& bearer = {});
+                         const std::string& method = "GET", const std::string& bearer = {},
+                         const std::map<std::string, std::string>& headers = {});
 
 class raw_ws {
  public:
