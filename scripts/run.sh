@@ -99,6 +99,9 @@ else
   fi
 fi
 
+recordings=$state/recordings  # take files, kept across runs like the database
+mkdir -p "$recordings"
+
 pg_cluster_init "$pg_data" "$pg_sock" "$pg_port"
 cluster_started=1
 pg_cluster_start
@@ -114,7 +117,8 @@ token=$(printf '%s\n' "$token" | sed '/^[[:space:]]*$/d' | tail -n 1)
 [ -n "$token" ] || die "controlroomd admin-token printed no token"
 
 say "starting controlroomd on 127.0.0.1:$port"
-"$server" serve --database-url="$db_url" --listen-address=127.0.0.1 --port="$port" "$@" &
+"$server" serve --database-url="$db_url" --listen-address=127.0.0.1 --port="$port" \
+  --recordings-dir="$recordings" "$@" &
 server_pid=$!
 
 healthy=

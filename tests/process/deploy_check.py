@@ -48,6 +48,7 @@ NOT_FOR_IMAGE_BUILD = {
     "libopusfile-dev",  # an independent Ogg Opus reader for the recorder tests
     "postgresql-15", "postgresql-client-15",  # the test and run.sh clusters
     "clang-format", "python3-yaml",  # lint and this check
+    "clang", "libclang-rt-14-dev",  # the fuzz targets
 }
 # Variables other than CONTROLROOMD_* that controlroomd may get: libpq's own.
 LIBPQ_ENV = {"PGPASSWORD", "PGPASSFILE", "PGSSLMODE", "PGSSLROOTCERT", "PGSSLCERT",
@@ -251,7 +252,10 @@ def expand(text, env):
 def install_deps_packages(src):
     text = open(os.path.join(src, "scripts/install-deps.sh"), encoding="utf-8").read()
     m = re.search(r"^packages=\((.*?)^\)", text, re.S | re.M)
-    return set(m.group(1).split()) if m else set()
+    if not m:
+        return set()
+    body = "\n".join(line.split("#", 1)[0] for line in m.group(1).splitlines())
+    return set(body.split())
 
 
 def check_dockerfile(src, build_dir, binary):
