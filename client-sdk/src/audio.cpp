@@ -197,6 +197,9 @@ audio_publisher_stats audio_publisher::stats() const noexcept {
   s.sent_websocket = state_->sent_websocket.load(std::memory_order_relaxed);
   s.not_sent = state_->not_sent.load(std::memory_order_relaxed);
   s.redundancy_skipped = state_->redundancy_skipped.load(std::memory_order_relaxed);
+  s.nacks_received = state_->nacks_received.load(std::memory_order_relaxed);
+  s.packets_resent = state_->packets_resent.load(std::memory_order_relaxed);
+  s.resend_misses = state_->resend_misses.load(std::memory_order_relaxed);
   return s;
 }
 

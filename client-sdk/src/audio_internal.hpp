@@ -17,6 +17,7 @@
 #include "controlroom/media/packet_ring.hpp"
 #include "controlroom/media/stream_receiver.hpp"
 #include "controlroom/media/stream_sender.hpp"
+#include "send_history.hpp"
 
 namespace controlroom::detail {
 
@@ -62,6 +63,12 @@ struct publisher_state {
   std::atomic<std::uint64_t> sent_websocket{0};
   std::atomic<std::uint64_t> not_sent{0};
   std::atomic<std::uint64_t> redundancy_skipped{0};  // mirrors sender's, for other threads
+  // Network thread only (allocated by publish() before the network thread
+  // sees the publisher): what was sent, to answer NACKs.
+  send_history history{0, 0};
+  std::atomic<std::uint64_t> nacks_received{0};
+  std::atomic<std::uint64_t> packets_resent{0};
+  std::atomic<std::uint64_t> resend_misses{0};
 
   /// stream_sender's sink: one datagram into the ring (capture thread).
   void enqueue(std::span<const std::uint8_t> datagram) noexcept;

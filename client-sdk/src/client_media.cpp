@@ -68,6 +68,14 @@ result<audio_publisher> client::impl::publish(stream_kind kind, const encoder_op
   if (!sender)
     return {errc::malformed, "encoder: " + sender.error().message()};
   state->sender.emplace(std::move(*sender));
+  // All of the history is allocated here, on the application's thread.
+  state->history = detail::send_history(
+      detail::history_datagrams(
+          static_cast<std::uint64_t>(
+              std::chrono::duration_cast<std::chrono::microseconds>(options.resend_history)
+                  .count()),
+          options.frame_samples),
+      config.max_datagram_bytes);
 
   auto outcome = std::make_shared<std::promise<status>>();
   auto answered = outcome->get_future();

@@ -24,6 +24,8 @@ result<media::encoder_settings> to_encoder_settings(const encoder_options& o) {
     return {errc::malformed, "encoder_options.complexity must be 0 .. 10"};
   if (o.expected_loss_percent < 0 || o.expected_loss_percent > 100)
     return {errc::malformed, "encoder_options.expected_loss_percent must be 0 .. 100"};
+  if (o.resend_history.count() < 0 || o.resend_history.count() > 10'000)
+    return {errc::malformed, "encoder_options.resend_history must be 0 .. 10 s"};
   media::encoder_settings s;
   s.channels = o.channels;
   s.frame = static_cast<media::frame_duration>(o.frame_samples);

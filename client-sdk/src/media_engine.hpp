@@ -9,6 +9,7 @@
 // Its members live in two files:
 //   media_engine.cpp   lifecycle, transport negotiation, probes, clock, status
 //   media_routing.cpp  streams and receivers, mixers, publishers' datagrams
+//                      and their resends for the server's NACKs
 //
 // Threads: members marked "any thread" read a snapshot under mutex_; all
 // others run on the network thread only.
@@ -105,6 +106,8 @@ class media_engine {
   void publish_mixers();
   void drain_publishers();
   void send_datagram(publisher_state& p, const media::received_packet& packet);
+  bool transmit(std::span<const std::uint8_t> datagram);
+  void on_nack(std::span<const std::uint8_t> datagram);
   void republish();
   void send_publish(const publisher_state& p, reply_handler done);
 
@@ -136,7 +139,7 @@ class media_engine {
   std::unordered_map<std::uint64_t, std::shared_ptr<receiver_slot>> receivers_;
   std::vector<std::weak_ptr<mixer_state>> mixers_;
   std::vector<std::shared_ptr<publisher_state>> publishers_;
-  std::vector<std::uint8_t> out_;  // one datagram being restamped
+  std::vector<std::uint8_t> out_;  // one datagram being restamped or resent
   std::unique_ptr<network_thread::timer> probe_timer_;
   std::unique_ptr<network_thread::timer> keepalive_timer_;
   std::unique_ptr<udp_link> udp_;

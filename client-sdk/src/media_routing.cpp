@@ -2,10 +2,14 @@
 // MediaFrame) routed by (sender_id, kind) to their receivers, which
 // MediaStreams creates and retires; publishers' datagrams drained from their
 // rings, restamped with the current sender_id (it changes when the client
-// resumes on a new connection) and sent on the transport in use.
+// resumes on a new connection) and sent on the transport in use; each kept
+// in its publisher's history, so that a NACK from the take recorder is
+// answered with the same bytes flagged `retransmission` (docs/media-plane.md,
+// "Healing").
 
 #include <algorithm>
 
+#include "controlroom/media/nack.hpp"
 #include "convert.hpp"
 #include "media_convert.hpp"
 #include "media_engine.hpp"
@@ -32,7 +36,13 @@ bool media_engine::on_event(std::uint64_t generation, const v1::ServerEnvelope& 
   if (envelope.has_media_frame()) {
     if (generation == generation_ && open_) {
       const auto& bytes = envelope.media_frame().datagram();
-      route({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, media_now_us());
+      const std::span<const std::uint8_t> datagram(
+          reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+      // A sender on the WebSocket gets its NACKs there too.
+      if (!datagram.empty() && datagram[0] == media::nack_type)
+        on_nack(datagram);
+      else
+        route(datagram, media_now_us());
     }
     return true;
   }
@@ -50,6 +60,10 @@ void media_engine::on_datagram(std::span<const std::uint8_t> datagram, std::uint
   if (datagram[0] == media::probe_reply_type) {
     if (const auto reply = media::parse_probe_reply(datagram))
       on_probe_reply(*reply, arrival_us);
+    return;
+  }
+  if (datagram[0] == media::nack_type) {
+    on_nack(datagram);
     return;
   }
   if (open_)
@@ -229,18 +243,49 @@ void media_engine::send_datagram(publisher_state& p, const media::received_packe
   media::write_header(header,
                       std::span<std::uint8_t, media::header_size>(out_.data(), media::header_size));
   std::copy(payload.begin(), payload.end(), out_.begin() + media::header_size);
-  if (transport_ == media_transport::udp) {
-    if (udp_->send(out_)) {
-      p.sent_udp.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      p.not_sent.fetch_add(1, std::memory_order_relaxed);
-    }
+  // Kept even when the kernel refused it: the recorder may ask for it.
+  p.history.record(out_);
+  if (!transmit(out_)) {
+    p.not_sent.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  auto& sent = transport_ == media_transport::udp ? p.sent_udp : p.sent_websocket;
+  sent.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool media_engine::transmit(std::span<const std::uint8_t> datagram) {
+  if (transport_ == media_transport::udp)
+    return udp_->send(datagram);
   v1::ClientEnvelope envelope;
-  envelope.mutable_media_frame()->set_datagram(out_.data(), out_.size());
+  envelope.mutable_media_frame()->set_datagram(datagram.data(), datagram.size());
   conn_.send(generation_, envelope);
-  p.sent_websocket.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void media_engine::on_nack(std::span<const std::uint8_t> datagram) {
+  const auto nack = media::parse_nack(datagram);
+  // A NACK for an earlier sender_id (before a resume) names datagrams the
+  // server no longer routes to this connection's files.
+  if (!nack || !open_ || nack->sender_id != sender_id_)
+    return;
+  for (const auto& p : publishers_) {
+    if (p->closed.load() || static_cast<media::stream_kind>(p->kind) != nack->kind)
+      continue;
+    p->nacks_received.fetch_add(1, std::memory_order_relaxed);
+    std::uint64_t resent = 0, missed = 0;
+    for (const auto sequence : nack->sequences) {
+      const auto sent = p->history.find(sender_id_, sequence);
+      if (sent.empty()) {
+        ++missed;
+        continue;
+      }
+      make_retransmission(sent, out_);
+      if (transmit(out_))
+        ++resent;
+    }
+    p->packets_resent.fetch_add(resent, std::memory_order_relaxed);
+    p->resend_misses.fetch_add(missed, std::memory_order_relaxed);
+  }
 }
 
 }  // namespace controlroom::detail

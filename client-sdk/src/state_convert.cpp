@@ -38,9 +38,28 @@ track from_proto(const v1::Track& in) {
   return {in.id(), in.name(), in.armed(), in.muted(), in.soloed(), in.input_label()};
 }
 
+take_file from_proto(const v1::TakeFile& in) {
+  return {in.id(),
+          in.stream(),
+          in.user_id(),
+          in.duration_samples(),
+          in.start_position(),
+          in.healed_gaps(),
+          in.unhealed_gaps(),
+          in.complete()};
+}
+
 take from_proto(const v1::Take& in) {
-  return {in.id(),        in.song_id(), in.number(),  in.start_samples(), in.end_samples(),
-          in.recording(), in.rating(),  in.circled(), in.notes()};
+  return {in.id(),
+          in.song_id(),
+          in.number(),
+          in.start_samples(),
+          in.end_samples(),
+          in.recording(),
+          in.rating(),
+          in.circled(),
+          in.notes(),
+          convert_all<take_file>(in.files(), [](const auto& x) { return from_proto(x); })};
 }
 
 marker from_proto(const v1::Marker& in) {

@@ -1,14 +1,17 @@
 #pragma once
 
-// A UDP proxy on loopback that impairs the media a client receives: one
-// client talks to the proxy (media_options::udp_endpoint), the proxy talks to
-// the server's media port from one socket of its own. Client -> server
-// datagrams pass untouched (probes included, so the server learns the
-// proxy's address); server -> client media datagrams (first byte 1) are
-// dropped, delayed (jitter) and reordered as the plan says, decided per
-// packet by a seeded generator, so a seed gives the same drop pattern every
-// run. Probe replies pass untouched so the transport choice is not at
-// stake. Header-only, one thread, POSIX sockets.
+// A UDP proxy on loopback that impairs the media one client receives or
+// sends: the client talks to the proxy (media_options::udp_endpoint), the
+// proxy talks to the server's media port from one socket of its own (so the
+// server learns the proxy's address from the probes). Media datagrams (first
+// byte 1) in the plan's direction are dropped, delayed (jitter) and
+// reordered as the plan says, decided per packet by a seeded generator, so a
+// seed gives the same drop pattern every run. Retransmissions (the
+// `retransmission` header flag) draw from a generator of their own, so that
+// how many were asked for does not shift the pattern of the first
+// transmissions. Probes, probe replies and NACKs pass untouched (NACKs can
+// be dropped on request), so the transport choice is not at stake.
+// Header-only, one thread, POSIX sockets.
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -16,6 +19,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <mutex>
 #include <netinet/in.h>
 #include <poll.h>
@@ -36,6 +40,15 @@ struct impairment_plan {
   double jitter_ms = 0;          ///< each datagram delayed by uniform [0, jitter_ms)
   double reorder = 0;            ///< probability a datagram is held back one extra...
   double reorder_delay_ms = 15;  ///< ...by this much, landing after later ones
+  /// The media impaired: what the server sends the client, or what the client sends.
+  bool to_server = false;
+  /// Only the first `limit` media datagrams (retransmissions aside) are
+  /// impaired; the rest pass, so that a test decides where the trouble ends.
+  std::uint64_t limit = std::numeric_limits<std::uint64_t>::max();
+  /// Retransmissions are dropped with this probability, independently.
+  double retransmission_loss = 0;
+  /// Drop every NACK (docs/media-plane.md "Healing") the server sends.
+  bool drop_nacks = false;
 };
 
 struct impairment_counts {
@@ -43,12 +56,17 @@ struct impairment_counts {
   std::uint64_t dropped = 0;
   std::uint64_t isolated_drops = 0;  ///< drops with a delivered datagram on each side
   std::uint64_t reordered = 0;
+  std::uint64_t nacks = 0;            ///< NACKs from the server (dropped or not)
+  std::uint64_t retransmissions = 0;  ///< in the impaired direction
+  std::uint64_t retransmissions_dropped = 0;
+  /// Sequence numbers of the dropped media datagrams, in order.
+  std::vector<std::uint32_t> dropped_sequences;
 };
 
 class udp_impairment_proxy {
  public:
   udp_impairment_proxy(std::uint16_t server_port, impairment_plan plan)
-      : plan_(plan), rng_(plan.seed) {
+      : plan_(plan), rng_(plan.seed), resend_rng_(~plan.seed) {
     front_ = bound_socket();
     back_ = bound_socket();
     sockaddr_in server = loopback(server_port);
@@ -86,6 +104,7 @@ class udp_impairment_proxy {
     clock::time_point due;
     std::uint64_t order;
     std::vector<std::uint8_t> bytes;
+    bool to_server;
     bool operator>(const held& o) const { return std::tie(due, order) > std::tie(o.due, o.order); }
   };
 
@@ -106,18 +125,73 @@ class udp_impairment_proxy {
   }
 
   // SplitMix64, as the media tests use: portable, so seeds reproduce.
-  double uniform() {
-    std::uint64_t z = (rng_ += 0x9E3779B97F4A7C15ull);
+  static double uniform(std::uint64_t& state) {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return static_cast<double>((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
   }
+  double uniform() { return uniform(rng_); }
+
+  static std::uint32_t sequence_of(const std::uint8_t* data, std::size_t size) {
+    if (size < 16)
+      return 0;
+    return (std::uint32_t{data[12]} << 24) | (std::uint32_t{data[13]} << 16) |
+           (std::uint32_t{data[14]} << 8) | data[15];
+  }
+
+  // Header byte 1, bit 2 (media/include/controlroom/media/header.hpp).
+  static bool is_retransmission(const std::uint8_t* data, std::size_t size) {
+    return size > 1 && (data[1] & 0x04) != 0;
+  }
+
+  void pass(const std::uint8_t* data, std::size_t size, bool to_server) {
+    if (to_server)
+      ::send(back_, data, size, 0);
+    else
+      deliver(data, size);
+  }
+
+  void from_client(const std::uint8_t* data, std::size_t size) {
+    if (plan_.to_server && size > 0 && data[0] == 1)
+      impair(data, size, true);
+    else
+      pass(data, size, true);
+  }
 
   void from_server(const std::uint8_t* data, std::size_t size) {
-    if (size == 0 || data[0] != 1) {
-      deliver(data, size);
+    if (size > 0 && data[0] == nack_type) {
+      {
+        std::lock_guard lock(mutex_);
+        ++counts_.nacks;
+      }
+      if (!plan_.drop_nacks)
+        deliver(data, size);
       return;
     }
+    if (!plan_.to_server && size > 0 && data[0] == 1)
+      impair(data, size, false);
+    else
+      deliver(data, size);
+  }
+
+  void impair(const std::uint8_t* data, std::size_t size, bool to_server) {
+    if (is_retransmission(data, size)) {
+      const bool drop = uniform(resend_rng_) < plan_.retransmission_loss;
+      {
+        std::lock_guard lock(mutex_);
+        ++counts_.retransmissions;
+        counts_.retransmissions_dropped += drop ? 1 : 0;
+      }
+      if (!drop)
+        pass(data, size, to_server);
+      return;
+    }
+    if (impaired_ >= plan_.limit) {
+      pass(data, size, to_server);
+      return;
+    }
+    ++impaired_;
     // Decide loss first, jitter next, in a fixed order per datagram.
     const bool drop = previous_dropped_ ? uniform() < plan_.burst : uniform() < plan_.loss;
     const double jitter = uniform() * plan_.jitter_ms;
@@ -128,6 +202,7 @@ class udp_impairment_proxy {
       if (drop) {
         ++counts_.dropped;
         ++run_length_;
+        counts_.dropped_sequences.push_back(sequence_of(data, size));
       } else {
         if (run_length_ == 1 && delivered_before_run_)
           ++counts_.isolated_drops;
@@ -143,11 +218,11 @@ class udp_impairment_proxy {
     auto delay =
         std::chrono::duration<double, std::milli>(jitter + (reorder ? plan_.reorder_delay_ms : 0));
     if (delay.count() <= 0 && queue_.empty()) {
-      deliver(data, size);
+      pass(data, size, to_server);
       return;
     }
     queue_.push({clock::now() + std::chrono::duration_cast<clock::duration>(delay), order_++,
-                 std::vector<std::uint8_t>(data, data + size)});
+                 std::vector<std::uint8_t>(data, data + size), to_server});
   }
 
   void deliver(const std::uint8_t* data, std::size_t size) {
@@ -175,7 +250,7 @@ class udp_impairment_proxy {
         if (n > 0) {
           client_ = from;
           have_client_ = true;
-          ::send(back_, buf.data(), static_cast<std::size_t>(n), 0);
+          from_client(buf.data(), static_cast<std::size_t>(n));
         }
       }
       if (fds[1].revents & POLLIN) {
@@ -185,14 +260,18 @@ class udp_impairment_proxy {
       }
       const auto now = clock::now();
       while (!queue_.empty() && queue_.top().due <= now) {
-        deliver(queue_.top().bytes.data(), queue_.top().bytes.size());
+        pass(queue_.top().bytes.data(), queue_.top().bytes.size(), queue_.top().to_server);
         queue_.pop();
       }
     }
   }
 
+  static constexpr std::uint8_t nack_type = 0x82;
+
   impairment_plan plan_;
   std::uint64_t rng_;
+  std::uint64_t resend_rng_;
+  std::uint64_t impaired_ = 0;  // media datagrams the plan has decided on
   int front_ = -1;
   int back_ = -1;
   std::uint16_t port_ = 0;

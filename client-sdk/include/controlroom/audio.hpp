@@ -85,6 +85,14 @@ struct encoder_options {
   int expected_loss_percent = 0;  ///< 0 .. 100; the encoder leans less on prediction
   bool inband_fec = false;        ///< SILK's in-band FEC; voice at low bitrates only
   content what = content::music;
+  /// How much of the sent stream the network thread keeps to answer the
+  /// server's requests to resend (NACKs) while it records a take: a frame
+  /// lost on the way in and asked for within this span is resent, and the
+  /// take's file has it bit-exact. Live listeners never get resends. The
+  /// server asks within 2 s; 0 keeps nothing (losses the redundancy does not
+  /// cover stay gaps in the file). 0 .. 10 s; allocated by publish(), about
+  /// 1.4 kB per frame (2 s of 10 ms frames: 256 slots, 360 kB).
+  std::chrono::milliseconds resend_history{2000};
 
   /// The program mix: stereo, 10 ms, 256 kbit/s constrained VBR, CELT,
   /// redundancy on.
@@ -181,6 +189,13 @@ struct audio_publisher_stats {
   std::uint64_t sent_udp = 0;        ///< datagrams sent over UDP
   std::uint64_t sent_websocket = 0;  ///< datagrams sent as MediaFrame
   std::uint64_t not_sent = 0;        ///< dropped while media was not open (reconnecting)
+  /// Healing the take recording (docs/media-plane.md, "Healing"): NACKs the
+  /// server sent for this stream, datagrams resent for them (flagged
+  /// `retransmission`), and sequences asked for that were no longer (or
+  /// never) in the history (encoder_options::resend_history).
+  std::uint64_t nacks_received = 0;
+  std::uint64_t packets_resent = 0;
+  std::uint64_t resend_misses = 0;
 };
 
 namespace detail {

@@ -82,6 +82,35 @@ struct track {
   friend bool operator==(const track&, const track&) = default;
 };
 
+/// A take's recorded audio: one Ogg Opus file per program or cue stream
+/// published while the take was recorded, written by the server from the
+/// packets it relayed (docs/media-plane.md, "Healing"). It appears on its
+/// take when the file closes (the take stops, or the stream ends), with the
+/// event "take_file_recorded". Download it over HTTP:
+/// GET /api/v1/take-files/{id}/audio (docs/protocol.md §8).
+struct take_file {
+  std::string id;       ///< UUID of the file
+  std::string stream;   ///< "program" or "cue"
+  std::string user_id;  ///< whose stream it recorded
+  /// Samples per channel at 48 kHz, as the file decodes (after its pre-skip).
+  std::uint64_t duration_samples = 0;
+  /// Timeline position of the file's first decoded sample: the take's
+  /// start_samples when the stream covered it. INT64_MIN
+  /// (controlroom::no_timeline_position) for a stream without timeline
+  /// positions.
+  std::int64_t start_position = 0;
+  /// Frames that arrived late or not at all, then were recovered bit-exact
+  /// (from the next datagram's redundant copy, or resent on the server's
+  /// request).
+  std::uint32_t healed_gaps = 0;
+  /// Frames never recovered: written as silence the decoder conceals.
+  std::uint32_t unhealed_gaps = 0;
+  /// false: the file was cut short (the server stopped mid-take, or the
+  /// disk could not keep up).
+  bool complete = false;
+  friend bool operator==(const take_file&, const take_file&) = default;
+};
+
 /// One pass over a song while recording.
 struct take {
   std::string id;                  ///< "tk<version>"
@@ -93,6 +122,7 @@ struct take {
   std::uint32_t rating = 0;        ///< 0 (unrated) .. 5
   bool circled = false;            ///< a keeper; several takes may be circled
   std::string notes;               ///< the producer's notes, up to 4000 bytes
+  std::vector<take_file> files;    ///< its recorded audio, in the order the files closed
   friend bool operator==(const take&, const take&) = default;
 };
 
@@ -190,8 +220,9 @@ struct event_info {
   /// Server clock when it was accepted; 0 for a snapshot.
   std::int64_t at_unix_ms = 0;
   /// The kind of change: the intent's field name in state.proto
-  /// ("add_marker", "rate_take", "play", ...), or "snapshot" when a snapshot
-  /// replaced the whole replica.
+  /// ("add_marker", "rate_take", "play", ...), "take_file_recorded" for the
+  /// server's report that a take's file closed (take::files), or "snapshot"
+  /// when a snapshot replaced the whole replica.
   std::string kind;
   friend bool operator==(const event_info&, const event_info&) = default;
 };

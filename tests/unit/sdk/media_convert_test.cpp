@@ -44,6 +44,13 @@ TEST(media_convert, encoder_options_out_of_range_are_refused_by_name) {
   EXPECT_NE(refused([](auto& o) { o.bitrate = 510'001; }).find("bitrate"), std::string::npos);
   EXPECT_NE(refused([](auto& o) { o.complexity = 11; }).find("complexity"), std::string::npos);
   EXPECT_NE(refused([](auto& o) { o.expected_loss_percent = -1; }).find("loss"), std::string::npos);
+  EXPECT_NE(
+      refused([](auto& o) { o.resend_history = std::chrono::seconds(11); }).find("resend_history"),
+      std::string::npos);
+  EXPECT_NE(refused([](auto& o) {
+              o.resend_history = std::chrono::milliseconds(-1);
+            }).find("resend_history"),
+            std::string::npos);
   for (const std::uint32_t frame : {120u, 240u, 480u, 960u}) {
     auto o = encoder_options::music();
     o.frame_samples = frame;

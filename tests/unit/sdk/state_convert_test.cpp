@@ -1,5 +1,7 @@
 #include "state_convert.hpp"
 
+#include <limits>
+
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
@@ -33,6 +35,17 @@ constexpr const char* full_state = R"pb(
     rating: 4
     circled: true
     notes: "keeper"
+    files {
+      id: "f0000000-0000-0000-0000-000000000001"
+      stream: "program"
+      user_id: "u-eng"
+      duration_samples: 432000
+      start_position: 48000
+      healed_gaps: 12
+      unhealed_gaps: 1
+      complete: true
+    }
+    files { id: "f2" stream: "cue" user_id: "u-eng" start_position: -9223372036854775808 }
   }
   takes { id: "tk9" song_id: "s2" number: 2 start_samples: 96000 recording: true }
   markers {
@@ -88,8 +101,21 @@ TEST(state_convert, every_field_reaches_the_public_state) {
   ASSERT_EQ(s.tracks.size(), 1u);
   EXPECT_EQ(s.tracks[0], (track{"tr3", "Vox", true, false, true, "In 1"}));
   ASSERT_EQ(s.takes.size(), 2u);
-  EXPECT_EQ(s.takes[0], (take{"tk7", "s2", 1, 48000, 480000, false, 4, true, "keeper"}));
-  EXPECT_EQ(s.takes[1], (take{"tk9", "s2", 2, 96000, 0, true, 0, false, ""}));
+  EXPECT_EQ(
+      s.takes[0],
+      (take{
+          "tk7",
+          "s2",
+          1,
+          48000,
+          480000,
+          false,
+          4,
+          true,
+          "keeper",
+          {{"f0000000-0000-0000-0000-000000000001", "program", "u-eng", 432000, 48000, 12, 1, true},
+           {"f2", "cue", "u-eng", 0, std::numeric_limits<std::int64_t>::min(), 0, 0, false}}}));
+  EXPECT_EQ(s.takes[1], (take{"tk9", "s2", 2, 96000, 0, true, 0, false, "", {}}));
   ASSERT_EQ(s.markers.size(), 1u);
   EXPECT_EQ(s.markers[0], (marker{"m20", 5292000, "pitchy", "#ffcc00", "u-pia"}));
   ASSERT_EQ(s.comments.size(), 2u);
@@ -154,6 +180,24 @@ TEST(state_convert, event_info_names_the_change) {
   event.mutable_intent()->mutable_rate_take()->set_take_id("tk7");
   EXPECT_EQ(info_of(event), (event_info{43, "op-1", "u-pia", 1718000130001, "rate_take"}));
   EXPECT_EQ(snapshot_info(parsed(full_state)), (event_info{42, "", "", 0, "snapshot"}));
+}
+
+TEST(state_convert, the_servers_take_file_report_is_named) {
+  v1::Event event;
+  event.set_version(44);
+  event.set_operation_id("server:take-file:f2");
+  event.set_at_unix_ms(1718000130002);
+  auto* report = event.mutable_intent()->mutable_take_file_recorded();
+  report->set_take_id("tk7");
+  report->mutable_file()->set_id("f2");
+  EXPECT_EQ(info_of(event),
+            (event_info{44, "server:take-file:f2", "", 1718000130002, "take_file_recorded"}));
+}
+
+TEST(state_convert, every_take_file_field_is_converted) {
+  // A field added to TakeFile must reach take_file: count them.
+  EXPECT_EQ(v1::TakeFile::descriptor()->field_count(), 8);
+  EXPECT_EQ(from_proto(parsed(full_state)).takes[1].files, std::vector<take_file>{});
 }
 
 }  // namespace
