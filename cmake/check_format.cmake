@@ -6,6 +6,7 @@ file(GLOB_RECURSE sources
   ${SOURCE_DIR}/state/*.cpp ${SOURCE_DIR}/state/*.hpp
   ${SOURCE_DIR}/media/*.cpp ${SOURCE_DIR}/media/*.hpp
   ${SOURCE_DIR}/tests/*.cpp ${SOURCE_DIR}/tests/*.hpp
+  ${SOURCE_DIR}/cli/*.cpp ${SOURCE_DIR}/cli/*.hpp
   ${SOURCE_DIR}/bench/*.cpp ${SOURCE_DIR}/bench/*.hpp)
 set(unformatted "")
 foreach(f IN LISTS sources)

@@ -15,6 +15,8 @@ packages=(
   # The fuzz targets: clang, and its libFuzzer and sanitizer runtimes (only a
   # Recommends of clang, which --no-install-recommends would skip).
   clang libclang-rt-14-dev
+  # The controlroom CLI: argument parsing (header-only), audio files, devices.
+  libcli11-dev libsndfile1-dev portaudio19-dev
 )
 
 missing=()

@@ -49,6 +49,7 @@ NOT_FOR_IMAGE_BUILD = {
     "postgresql-15", "postgresql-client-15",  # the test and run.sh clusters
     "clang-format", "python3-yaml",  # lint and this check
     "clang", "libclang-rt-14-dev",  # the fuzz targets
+    "libcli11-dev", "libsndfile1-dev", "portaudio19-dev",  # the controlroom CLI, not the server
 }
 # Variables other than CONTROLROOMD_* that controlroomd may get: libpq's own.
 LIBPQ_ENV = {"PGPASSWORD", "PGPASSFILE", "PGSSLMODE", "PGSSLROOTCERT", "PGSSLCERT",

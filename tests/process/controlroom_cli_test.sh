@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The `controlroom` CLI against a real controlroomd and PostgreSQL: exit
+# statuses, --json output parsed, and audio end to end — an engineer CLI
+# records a take from a WAV, a producer CLI hears it into a WAV aligned to the
+# timeline, and the two must correlate; then the producer's actions (marker,
+# comment, rate, pick, songs) and the take file's listing and download.
+#
+#   controlroom_cli_test.sh PATH/TO/controlroom PATH/TO/controlroomd SOURCE_DIR
+set -euo pipefail
+
+cr=$1
+server_bin=$2
+src=$3
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+# shellcheck source=lib/live_server.sh
+source "$src/tests/process/lib/live_server.sh"
+work=$(mktemp -d)
+cleanup() {
+  live_server_stop
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# json FILE EXPR: evaluates a Python expression over the parsed JSON `j`.
+json() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
+# expect_status N CMD...: runs CMD, which must exit with N.
+expect_status() {
+  local want=$1 rc=0
+  shift
+  "$@" >"$work/out" 2>"$work/err" || rc=$?
+  [ "$rc" -eq "$want" ] || fail "$* exited $rc, expected $want: $(cat "$work/err")"
+}
+
+# Help and usage, without a server.
+for sub in "" join marker comment rate pick songs show session takes download whoami; do
+  # shellcheck disable=SC2086  # "" means the top-level help
+  "$cr" $sub --help >"$work/help" || fail "controlroom $sub --help failed"
+  grep -q "Usage" "$work/help" || fail "controlroom $sub --help printed no usage"
+done
+expect_status 2 "$cr"
+expect_status 2 "$cr" join
+expect_status 2 "$cr" rate http://127.0.0.1:1 s tk1 9 --token x
+expect_status 2 "$cr" whoami ftp://nowhere --token x
+expect_status 1 "$cr" whoami http://127.0.0.1:1 --token x
+grep -q "connect to" "$work/err" || fail "no clear connection error: $(cat "$work/err")"
+
+live_server_start "$server_bin" "$work"
+url=$LIVE_HTTP
+eng=$LIVE_ADMIN_TOKEN
+prod=$("$server_bin" admin-token --database-url="$LIVE_DB_URL" --user pia)
+
+expect_status 3 "$cr" whoami "$url" --token crt_not_a_token
+"$cr" whoami "$url" --token "$prod" --json >"$work/pia.json"
+pia=$(json "$work/pia.json" 'j["id"]')
+"$cr" session create "$url" --token "$eng" --title "CLI test" --at 2030-01-02T03:04:05Z \
+  --member "$pia=producer" --json >"$work/session.json"
+sid=$(json "$work/session.json" 'j["id"]')
+[ "$(json "$work/session.json" 'j["scheduled_start_unix_ms"]')" = 1893553445000 ] ||
+  fail "schedule not kept: $(cat "$work/session.json")"
+expect_status 4 "$cr" show "$url" 00000000-0000-0000-0000-000000000000 --token "$eng"
+# An engineer-only user may not set songs: refused as not allowed.
+expect_status 3 "$cr" songs "$url" "$sid" --token "$eng" --add "Nope"
+
+"$cr" songs "$url" "$sid" --token "$prod" --set "Song A,Song B" --json >"$work/songs.json"
+[ "$(json "$work/songs.json" '[s["title"] for s in j["songs"]]')" = "['Song A', 'Song B']" ] ||
+  fail "songs: $(cat "$work/songs.json")"
+
+# WAV in -> session -> WAV out.
+python3 "$src/tests/process/make_test_wav.py" "$work/source.wav" 3
+"$cr" join "$url" "$sid" --token "$prod" --role producer --out "$work/heard.wav" --align \
+  --seconds 5 --marker 2=chorus --json >"$work/producer.json" 2>"$work/producer.err" &
+producer=$!
+# The producer is in (it says so on stderr) before the engineer starts.
+for _ in $(seq 1 100); do
+  grep -q '^joined' "$work/producer.err" && break
+  sleep 0.05
+done
+grep -q '^joined' "$work/producer.err" || fail "the producer did not join: $(cat "$work/producer.err")"
+"$cr" join "$url" "$sid" --token "$eng" --role engineer --in "$work/source.wav" \
+  --transport record --song "Song A" --json >"$work/engineer.json" ||
+  fail "engineer join: $(cat "$work/engineer.json")"
+wait "$producer" || fail "producer join failed: $(cat "$work/producer.json")"
+take=$(json "$work/engineer.json" 'j["takes"][0]')
+[ "$(json "$work/engineer.json" 'j["sent"]["frames"]')" -ge 290 ] || fail "engineer sent too little"
+[ "$(json "$work/producer.json" 'j["received"]')" -gt 100 ] ||
+  fail "producer heard too little: $(cat "$work/producer.json")"
+python3 "$src/tests/process/wav_compare.py" "$work/source.wav" "$work/heard.wav" 0.9 2.0 ||
+  fail "what the producer recorded is not what the engineer sent"
+marker=$(json "$work/producer.json" 'j["markers"][0]["id"]')
+
+# Producer actions, one-shot.
+"$cr" comment "$url" "$sid" --token "$prod" --marker "$marker" "pitchy here" --json >"$work/c.json"
+"$cr" rate "$url" "$sid" --token "$prod" "$take" 4 --json >/dev/null
+"$cr" pick "$url" "$sid" --token "$prod" "$take" --json >/dev/null
+"$cr" marker "$url" "$sid" --token "$prod" --at 1.5 --label bridge --json >"$work/m.json"
+expect_status 4 "$cr" comment "$url" "$sid" --token "$prod" --take tk999999 "no such take"
+"$cr" show "$url" "$sid" --token "$prod" --json >"$work/state.json"
+check=$(json "$work/state.json" '(j["songs"][0]["picked_take_id"], j["takes"][0]["rating"], len(j["markers"]), j["comments"][0]["text"])')
+[ "$check" = "('$take', 4, 2, 'pitchy here')" ] || fail "state after producer actions: $check"
+
+# The take file: listed over HTTP and downloaded whole, then resumed.
+"$cr" takes "$url" "$sid" --token "$prod" --json >"$work/takes.json"
+file_id=$(json "$work/takes.json" '[f["id"] for t in j["takes"] for f in t["files"] if f["stream"] == "program"][0]')
+size=$(json "$work/takes.json" '[f["size_bytes"] for t in j["takes"] for f in t["files"]][0]')
+"$cr" download "$url" "$file_id" --token "$prod" -o "$work/take.opus" --json >"$work/dl.json"
+[ "$(head -c 4 "$work/take.opus")" = OggS ] || fail "the download is not Ogg"
+[ "$(stat -c %s "$work/take.opus")" = "$size" ] || fail "download size differs from the listing"
+head -c 1000 "$work/take.opus" >"$work/part.opus"
+"$cr" download "$url" "$file_id" --token "$prod" -o "$work/part.opus" --resume --json >/dev/null
+cmp -s "$work/take.opus" "$work/part.opus" || fail "a resumed download differs"
+expect_status 4 "$cr" download "$url" 00000000-0000-0000-0000-000000000000 --token "$prod" -o "$work/x"
+echo "controlroom CLI: ok"
