@@ -17,17 +17,25 @@ packages=(
   clang libclang-rt-14-dev
   # The controlroom CLI: argument parsing (header-only), audio files, devices.
   libcli11-dev libsndfile1-dev portaudio19-dev
+  # The browser console: npm installs its JavaScript dependencies
+  # (scripts/web-deps.sh), Chromium runs its tests.
+  nodejs npm chromium
 )
 
 missing=()
 for p in "${packages[@]}"; do
+  # A Node.js from elsewhere (NodeSource) carries its own npm and conflicts
+  # with Debian's package.
+  if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then
+    continue
+  fi
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
     missing+=("$p")
   fi
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+  exec bash "$(dirname "${BASH_SOURCE[0]}")/web-deps.sh"
 fi
 
 echo "install-deps: installing ${missing[*]}" >&2
@@ -66,3 +74,5 @@ fi
 
 "${sudo[@]}" apt-get update -q -o Acquire::Retries=3
 "${sudo[@]}" apt-get install -y -q -o Acquire::Retries=3 --no-install-recommends "${missing[@]}"
+
+bash "$(dirname "${BASH_SOURCE[0]}")/web-deps.sh"

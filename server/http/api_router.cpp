@@ -5,6 +5,7 @@
 
 #include "app/version.hpp"
 #include "http/session_api.hpp"
+#include "http/static_assets.hpp"
 #include "http/take_api.hpp"
 #include "metrics/server_metrics.hpp"
 #include "store/db_pool.hpp"
@@ -52,6 +53,10 @@ void api_router::handle(const http_request& req, http_responder respond) {
       return;
     }
     (this->*r.fn)(std::move(respond));
+    return;
+  }
+  if (is_console_path(path)) {
+    respond(serve_console(req));
     return;
   }
   respond(json_error(404, "not_found", "no resource at " + path));

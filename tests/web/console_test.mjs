@@ -1,0 +1,369 @@
+// The producer's console in headless Chromium against a live controlroomd
+// (started by console_test.sh), with an engineer on the C++ SDK
+// (console_peer) streaming a known signal:
+//   - a bad token and a bad invite each show a clear page;
+//   - the static assets come with the right types and caching headers;
+//   - the page plays the program mix (a tap on its audio graph: the signal
+//     is there and correlates with the source at the positions it claims);
+//   - the marker key lands, in the engineer's replica, on the position the
+//     page was playing (found independently by correlating the tapped audio
+//     with the source) within one frame (480 samples);
+//   - the fake microphone's talkback reaches the engineer (level and tone);
+//   - a take rated and picked on the page is rated and picked for the
+//     engineer; a comment lands on the marker.
+// Screenshots of each state go to --artifacts.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { chromium } = await import(path.join(here, '../../web/node_modules/playwright-core/index.mjs'));
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => {
+  const m = a.match(/^--([^=]+)=(.*)$/);
+  return [m[1], m[2]];
+}));
+const base = args.base;
+const started = Date.now();
+const log = (...m) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s]`, ...m);
+let passed = 0;
+async function check(name, fn) {
+  await fn();
+  passed++;
+  log(`ok: ${name}`);
+}
+
+// ---- The known signal (console_peer.cpp computes the same) -----------------
+
+function sourceSample(n) {
+  const t = n / 48000;
+  let h = Math.imul(n >>> 0, 2654435761 | 0) >>> 0;
+  h = (h ^ (h >>> 16)) >>> 0;
+  h = Math.imul(h, 0x45d9f3b) >>> 0;
+  h = (h ^ (h >>> 16)) >>> 0;
+  const noise = h / 4294967296 - 0.5;
+  const phase = 2 * Math.PI * (330 * t + 25 * Math.sin(2 * Math.PI * 0.37 * t));
+  return 0.3 * Math.sin(phase) + 0.2 * noise;
+}
+
+function correlation(a, from) {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const b = sourceSample(from + i);
+    ab += a[i] * b;
+    aa += a[i] * a[i];
+    bb += b * b;
+  }
+  return aa && bb ? ab / Math.sqrt(aa * bb) : 0;
+}
+
+// The lag (within ±range) at which `a` best matches the source from `from`.
+function bestLag(a, from, range) {
+  const src = Float64Array.from({ length: a.length + 2 * range }, (_, i) =>
+    sourceSample(from - range + i));
+  let best = { lag: 0, corr: -2 };
+  for (let lag = -range; lag <= range; lag++) {
+    let ab = 0;
+    let bb = 0;
+    let aa = 0;
+    for (let i = 0; i < a.length; i++) {
+      const b = src[i + lag + range];
+      ab += a[i] * b;
+      bb += b * b;
+      aa += a[i] * a[i];
+    }
+    const c = ab / Math.sqrt(aa * bb);
+    if (c > best.corr) best = { lag, corr: c };
+  }
+  return best;
+}
+
+function rms(a) {
+  return Math.sqrt(a.reduce((s, x) => s + x * x, 0) / a.length);
+}
+
+// ---- The fake microphone: a 660 Hz tone, amplitude-modulated like syllables
+// so that the browser's noise suppression takes it for a voice.
+
+function writeMicWav(file) {
+  const rate = 48000;
+  const n = rate * 2;
+  const buf = Buffer.alloc(44 + n * 2);
+  buf.write('RIFF', 0);
+  buf.writeUInt32LE(36 + n * 2, 4);
+  buf.write('WAVEfmt ', 8);
+  buf.writeUInt32LE(16, 16);
+  buf.writeUInt16LE(1, 20);
+  buf.writeUInt16LE(1, 22);
+  buf.writeUInt32LE(rate, 24);
+  buf.writeUInt32LE(rate * 2, 28);
+  buf.writeUInt16LE(2, 32);
+  buf.writeUInt16LE(16, 34);
+  buf.write('data', 36);
+  buf.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++) {
+    const t = i / rate;
+    const env = 0.55 + 0.45 * Math.sin(2 * Math.PI * 3 * t);
+    buf.writeInt16LE(Math.round(12000 * env * Math.sin(2 * Math.PI * 660 * t)), 44 + i * 2);
+  }
+  fs.writeFileSync(file, buf);
+}
+
+// ---- The engineer (console_peer) -------------------------------------------
+
+class Peer {
+  constructor() {
+    this.proc = spawn(args.peer, [base.replace(/^http/, 'ws') + '/v1/control', args.engineer,
+      args.producer], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.lines = [];
+    this.waiters = [];
+    this.exited = new Promise((resolve) => this.proc.on('exit', resolve));
+    readline.createInterface({ input: this.proc.stdout }).on('line', (line) => {
+      let msg;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (msg.error) log(`peer error: ${msg.error}`);
+      this.lines.push(msg);
+      for (const w of [...this.waiters]) w();
+    });
+  }
+
+  // Resolves with the first line (from now or already seen) `pred` accepts.
+  // `from`: the index of the first line to consider; take peer.lines.length
+  // *before* the action whose outcome is awaited, or its report may slip by.
+  wait(pred, what, timeoutMs = 15000, from = this.lines.length) {
+    let index = from;
+    return new Promise((resolve, reject) => {
+      const scan = () => {
+        for (; index < this.lines.length; index++) {
+          if (pred(this.lines[index])) {
+            cleanup();
+            resolve(this.lines[index]);
+            return;
+          }
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out waiting for the engineer to see ${what}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== scan);
+      };
+      this.waiters.push(scan);
+      scan();
+    });
+  }
+
+  latestState() {
+    for (let i = this.lines.length - 1; i >= 0; i--) if (this.lines[i].state) return this.lines[i].state;
+    return null;
+  }
+
+  stop() {
+    if (this.proc.exitCode === null) {
+      this.proc.stdin.end('quit\n');
+      setTimeout(() => this.proc.kill('SIGKILL'), 3000).unref();
+    }
+    return this.exited;
+  }
+}
+
+// ---- The run --------------------------------------------------------------------
+
+const shots = args.artifacts;
+fs.mkdirSync(shots, { recursive: true });
+const mic = path.join(args.tmp, 'mic.wav');
+writeMicWav(mic);
+const peer = new Peer();
+let context = null;
+let failed = null;
+try {
+  const ready = (await peer.wait((m) => m.ready || m.error, 'the session set up', 20000, 0));
+  assert.ok(ready.ready, ready.error);
+  const { session, take } = ready.ready;
+  log(`session ${session}, take ${take}`);
+
+  await check('static assets: types and caching', async () => {
+    const root = await fetch(`${base}/`, { redirect: 'manual' });
+    assert.equal(root.status, 302);
+    assert.equal(root.headers.get('location'), '/console/');
+    const index = await fetch(`${base}/console/`);
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get('content-type'), /^text\/html/);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    assert.match(index.headers.get('content-security-policy'), /default-src 'self'/);
+    const html = await index.text();
+    const version = html.match(/app\.js\?v=([0-9a-f]{16})/)[1];
+    const app = await fetch(`${base}/console/app.js?v=${version}`);
+    assert.match(app.headers.get('content-type'), /^text\/javascript/);
+    assert.match(app.headers.get('cache-control'), /immutable/);
+    assert.ok(app.headers.get('etag'));
+    const stale = await fetch(`${base}/console/app.js?v=0000000000000000`);
+    assert.equal(stale.headers.get('cache-control'), 'no-cache');
+    const proto = await fetch(`${base}/console/proto/controlroom/v1/control.proto?v=${version}`);
+    assert.match(proto.headers.get('content-type'), /^text\/plain/);
+    assert.match(await proto.text(), /message ClientEnvelope/);
+    assert.equal((await fetch(`${base}/console/nope.js`)).status, 404);
+  });
+
+  const userData = fs.mkdtempSync(path.join(args.tmp, 'chromium-'));
+  context = await chromium.launchPersistentContext(userData, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 860 },
+    args: ['--no-sandbox', '--disable-background-networking', '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${mic}`,
+      '--autoplay-policy=no-user-gesture-required'],
+  });
+  const page = context.pages()[0] || await context.newPage();
+  page.on('pageerror', (err) => log(`page error: ${err.message}`));
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') log(`page ${m.type()}: ${m.text()}`); });
+
+  await check('an unknown or expired token shows a clear page', async () => {
+    await page.goto(`${base}/console/#token=crt_${'x'.repeat(43)}&session=${session}`);
+    await page.locator('#fatal').waitFor({ state: 'visible', timeout: 10000 });
+    assert.match(await page.locator('#fatal-title').textContent(), /not valid/);
+    // The token left the address bar.
+    assert.ok(!page.url().includes('crt_'));
+    await page.screenshot({ path: path.join(shots, 'invalid-token.png') });
+  });
+
+  await check('an invalid invite code shows a clear page', async () => {
+    await page.goto(`${base}/console/#invite=not-a-real-code`);
+    await page.reload();  // a fresh start with this link, not the last one
+    await page.locator('#fatal').waitFor({ state: 'visible', timeout: 10000 });
+    assert.match(await page.locator('#fatal-title').textContent(), /not valid/);
+    await page.screenshot({ path: path.join(shots, 'invalid-invite.png') });
+  });
+
+  await check('the invite link opens the console, joined as producer', async () => {
+    await page.goto(`${base}/console/#token=${args.producer}&session=${session}`);
+    await page.reload();
+    await page.locator(`#takes tr[data-take="${take}"]`).waitFor({ timeout: 10000 });
+    assert.match(await page.locator('#me').textContent(), /producer/);
+    assert.equal(await page.locator('#mode').textContent(), 'PLAYING');
+    assert.match(await page.locator('#people').textContent(), /eddie/);
+    await page.screenshot({ path: path.join(shots, 'console-joined.png') });
+  });
+
+  await page.click('#listen');
+  await page.waitForFunction(() => window.__console.listener, null, { timeout: 10000 });
+  await page.evaluate(() => window.__console.listener.setTap(true));
+  await page.waitForFunction(() => {
+    const s = window.__console.listener && window.__console.listener.programStats();
+    return s && s.playing && s.received > 100;
+  }, null, { timeout: 10000 });
+  await page.waitForTimeout(800);
+
+  await check('the page plays the program mix (tap: signal present, correlated)', async () => {
+    const got = await page.evaluate(() => {
+      const l = window.__console.listener;
+      const marks = l.marks.filter((m) => m.pos !== null);
+      const m = marks[Math.max(0, marks.length - 60)];
+      return { mark: m, samples: l.tapRange(m.frame, 4800), stats: l.programStats() };
+    });
+    assert.ok(got.samples, 'the tap holds the window');
+    const level = rms(got.samples);
+    const best = bestLag(got.samples, got.mark.pos, 960);
+    log(`program: rms ${level.toFixed(3)}, correlation ${best.corr.toFixed(4)} at lag ${best.lag}` +
+      `, stats ${JSON.stringify(got.stats)}`);
+    assert.ok(level > 0.05, `signal present (rms ${level})`);
+    assert.ok(best.corr > 0.9, `correlates with the source (${best.corr})`);
+    assert.ok(Math.abs(best.lag) <= 48, `placed on the timeline where the header says (lag ${best.lag})`);
+  });
+
+  let marker;
+  await check('the marker key lands at the heard position within one frame', async () => {
+    const before = peer.lines.length;
+    await page.keyboard.press('m');
+    const seen = await peer.wait((m) => m.state && m.state.markers.length === 1, 'the marker',
+      15000, before);
+    marker = seen.state.markers[0];
+    const placed = await page.evaluate(() => window.__console.lastMarker);
+    assert.ok(placed.heard, 'placed from the heard position');
+    await page.waitForTimeout(300);  // the tap's chunks after that frame
+    // 30 ms from the marker's frame: short, so that a buffer underrun soon
+    // after (silence, then the timeline resumes later) cannot move the match.
+    const samples = await page.evaluate((f) => window.__console.listener.tapRange(f, 1440),
+      placed.frame);
+    assert.ok(samples, 'the tap holds the audio at the marker');
+    const best = bestLag(samples, marker.position, 4800);
+    log(`marker ${marker.id} at ${marker.position}; the audio there came from ` +
+      `${marker.position + best.lag} (error ${best.lag} samples, correlation ${best.corr.toFixed(3)})`);
+    assert.ok(best.corr > 0.8, `the tapped audio is the program (${best.corr})`);
+    assert.ok(Math.abs(best.lag) <= 480, `within one frame (${best.lag} samples)`);
+    await page.locator(`#markers li[data-marker="${marker.id}"]`).waitFor();
+    await page.screenshot({ path: path.join(shots, 'console-listening-marker.png') });
+  });
+
+  await check('talkback on the private line reaches the engineer', async () => {
+    await page.selectOption('#tb-target', '4');
+    const before = peer.lines.length;
+    await page.keyboard.down('t');
+    await peer.wait((m) => m.state && m.state.talkback === 1, 'the talkback channel open', 15000,
+      before);
+    const heard = await peer.wait((m) => m.talkback && m.talkback.rms > 0.01 &&
+      m.talkback.tone > 0.25, 'the microphone in the talkback', 10000, before);
+    log(`talkback at the engineer: ${JSON.stringify(heard.talkback)}`);
+    await page.screenshot({ path: path.join(shots, 'console-talkback.png') });
+    const released = peer.lines.length;
+    await page.keyboard.up('t');
+    await peer.wait((m) => m.state && m.state.talkback === 0, 'the talkback channel closed',
+      15000, released);
+  });
+
+  await check('a take rated and picked on the page is what the engineer sees', async () => {
+    let before = peer.lines.length;
+    await page.click(`#takes tr[data-take="${take}"] button[data-rate="4"]`);
+    await peer.wait((m) => m.state && m.state.takes.some((k) => k.id === take && k.rating === 4),
+      'the rating', 15000, before);
+    await page.click(`#takes tr[data-take="${take}"] td:first-child`);
+    before = peer.lines.length;
+    await page.keyboard.press('p');
+    await peer.wait((m) => m.state && m.state.takes.some((k) => k.id === take && k.picked),
+      'the pick', 15000, before);
+    await page.locator(`#takes tr[data-take="${take}"] .badge`).waitFor();
+    await page.screenshot({ path: path.join(shots, 'console-take-picked.png') });
+  });
+
+  await check('a comment on the marker reaches the engineer; replicas agree', async () => {
+    await page.click(`#markers li[data-marker="${marker.id}"]`);
+    await page.fill('#comment-text', 'pitchy on "home"');
+    const before = peer.lines.length;
+    await page.press('#comment-text', 'Enter');
+    const seen = await peer.wait((m) => m.state && m.state.comments === 1, 'the comment', 15000,
+      before);
+    await page.waitForFunction((v) => window.__console.state.version >= v, seen.state.version);
+    const mine = await page.evaluate(() => {
+      const s = window.__console.state;
+      return { version: s.version, markers: s.markers.map((m) => [m.id, m.position_samples]),
+        takes: s.takes.map((k) => [k.id, k.rating]), comments: s.comments.length };
+    });
+    assert.equal(mine.version, seen.state.version);
+    assert.deepEqual(mine.markers, seen.state.markers.map((m) => [m.id, m.position]));
+    assert.deepEqual(mine.takes, seen.state.takes.map((k) => [k.id, k.rating]));
+    await page.screenshot({ path: path.join(shots, 'console-comment.png') });
+  });
+} catch (err) {
+  failed = err;
+} finally {
+  if (context) await context.close().catch(() => {});
+  await peer.stop();
+}
+if (failed) {
+  console.error(`FAIL: ${failed.stack || failed}`);
+  console.log(`web console: ${passed} passed, 1 failed`);
+  process.exit(1);
+}
+console.log(`web console: ${passed} passed, 0 failed (${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${shots})`);
