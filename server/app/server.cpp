@@ -2,9 +2,12 @@
 
 #include <chrono>
 #include <thread>
+#include <unistd.h>
 
 #include <pqxx/pqxx>
 
+#include "app/node_keeper.hpp"
+#include "control/envelope_codec.hpp"
 #include "control/services.hpp"
 #include "http/api_router.hpp"
 #include "media/media_switch.hpp"
@@ -23,8 +26,28 @@
 
 namespace controlroom::server {
 namespace {
-// How long stop() waits for clients to acknowledge the close frame.
-constexpr auto close_grace = std::chrono::seconds(2);
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') {
+    return "localhost";
+  }
+  return name;
+}
+
+node_info describe_node(const config& cfg, std::uint16_t port) {
+  node_info node;
+  node.id = cfg.node_id.empty() ? host_name() + "-" + std::to_string(port) : cfg.node_id;
+  if (!cfg.public_url.empty()) {
+    node.url = cfg.public_url;
+  } else {
+    const bool any = cfg.listen_address == "0.0.0.0" || cfg.listen_address == "::";
+    node.url = "ws://" + (any ? host_name() : cfg.listen_address) + ":" + std::to_string(port) +
+               "/v1/control";
+  }
+  node.lease_ms = cfg.lease.count();
+  return node;
+}
 
 std::size_t worker_count(const config& cfg) {
   if (cfg.workers != 0) {
@@ -77,12 +100,14 @@ struct server::impl {
   db_pool db;
   event_writer writer;
   take_file_writer files;
+  node_info node;
   worker_pool workers;
   room_directory rooms;
   services svc;
   api_router api;
   net_context net;
   listener accept;
+  node_keeper keeper{db, rooms, node};
   // One media switch and UDP socket per worker (declared after the workers:
   // the sockets go before their io_contexts).
   std::vector<std::unique_ptr<media_switch>> switches;
@@ -102,6 +127,8 @@ void server::start() {
   set_log_level(impl_->cfg.log_level);
   auto& s = *impl_;
   s.port = s.accept.start(s.cfg.listen_address, s.cfg.port);
+  s.node = describe_node(s.cfg, s.port);
+  s.svc.node = &s.node;
   for (std::size_t i = 0; i < s.relays.size(); ++i) {
     if (s.cfg.media_port != 0 && s.cfg.media_port + i > 65535) {
       throw std::runtime_error("media_port " + std::to_string(s.cfg.media_port) + " + " +
@@ -115,6 +142,7 @@ void server::start() {
     s.relays[i]->start();
   }
   impl_->workers.start();
+  s.keeper.start();
   impl_->running = true;
   // Takes a previous process was writing when it died are incomplete: their
   // files end at the last page that reached the disk.
@@ -136,6 +164,14 @@ void server::start() {
       "..", impl_->media_ports.back());
 }
 
+const std::string& server::node_id() const {
+  return impl_->node.id;
+}
+
+const std::string& server::public_url() const {
+  return impl_->node.url;
+}
+
 const std::vector<std::uint16_t>& server::media_ports() const {
   return impl_->media_ports;
 }
@@ -154,26 +190,47 @@ void server::stop() {
     return;
   }
   s.running = false;
+  // Drain: stop taking new work, send every client to another node (or
+  // back here later), let sessions end their takes and the last commits
+  // land, give the leases up so another node can take the sessions at once.
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + s.cfg.drain_timeout;
+  const auto soon = std::min(deadline, started + std::chrono::seconds(2));
   s.api.set_draining(true);
   s.accept.stop();
+  s.keeper.drain(soon);
+  const auto other = s.keeper.other_node(soon);
+  v1::ServerEnvelope go_away;
+  go_away.mutable_go_away()->set_reason("the server is shutting down");
+  go_away.mutable_go_away()->set_reconnect_url(other.value_or(""));
+  const auto frame = encode(go_away);
+  log(log_level::info, "server", "draining ", s.metrics.connections_open.value(), " connection(s)",
+      other ? "; clients go to " + *other : std::string());
   for (std::size_t i = 0; i < s.workers.size(); ++i) {
-    s.workers.post(i, [&s, i] {
+    s.workers.post(i, [&s, i, frame] {
       for (auto& [raw, weak] : s.net.open[i]) {
         if (auto conn = weak.lock()) {
+          conn->send(frame);
           conn->shutdown(close_reason::shutdown);
         }
       }
     });
   }
-  const auto deadline = std::chrono::steady_clock::now() + close_grace;
-  while (s.metrics.connections_open.value() > 0 && std::chrono::steady_clock::now() < deadline) {
+  // Leave time for the commit queue, the take files and the database.
+  const auto close_by = deadline - (deadline - started) / 4;
+  while (s.metrics.connections_open.value() > 0 && std::chrono::steady_clock::now() < close_by) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   s.files.stop();  // after the sessions ended their takes, before the database
   s.writer.stop();
+  s.keeper.stop(deadline);
   s.db.stop();
   s.workers.stop();
-  log(log_level::info, "server", "stopped");
+  log(log_level::info, "server", "stopped after ",
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                            started)
+          .count(),
+      " ms");
 }
 
 }  // namespace controlroom::server

@@ -45,6 +45,10 @@ class server {
   /// The bound TCP port (the real one when configured as 0).
   std::uint16_t port() const;
 
+  /// This node's id and public URL among nodes sharing the database.
+  const std::string& node_id() const;
+  const std::string& public_url() const;
+
   /// The bound UDP media port of each worker (index: worker).
   const std::vector<std::uint16_t>& media_ports() const;
 

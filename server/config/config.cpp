@@ -96,6 +96,25 @@ const std::vector<key_spec>& specs() {
          c.udp_buffer_bytes = parse_int<std::size_t>(v, 64 * 1024, 1024 * 1024 * 1024);
        },
        [](const config& c) { return std::to_string(c.udp_buffer_bytes); }},
+      {"node_id", "this node's name among nodes sharing the database (empty: hostname-port)",
+       [](config& c, const std::string& v) { c.node_id = v; },
+       [](const config& c) { return c.node_id; }},
+      {"public_url", "WebSocket URL clients use to reach this node (redirects, draining)",
+       [](config& c, const std::string& v) {
+         if (!v.empty() && v.rfind("ws://", 0) != 0 && v.rfind("wss://", 0) != 0) {
+           throw config_error("expected a ws:// or wss:// URL, got '" + v + "'");
+         }
+         c.public_url = v;
+       },
+       [](const config& c) { return c.public_url; }},
+      {"lease_ms", "how long a node owns a live session without renewing (renewed every third)",
+       [](config& c, const std::string& v) {
+         c.lease = std::chrono::milliseconds(parse_int<std::int64_t>(v, 300, 3'600'000));
+       },
+       [](const config& c) { return std::to_string(c.lease.count()); }},
+      {"drain_timeout_ms", "on SIGTERM, the longest the server takes to drain and stop",
+       [](config& c, const std::string& v) { c.drain_timeout = parse_ms(v); },
+       [](const config& c) { return std::to_string(c.drain_timeout.count()); }},
       {"recordings_dir", "directory for take files (Ogg Opus), one folder per session",
        [](config& c, const std::string& v) {
          if (v.empty()) {

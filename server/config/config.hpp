@@ -29,15 +29,20 @@ struct config {
   std::size_t send_queue_limit = 1024;  // queued outbound frames per connection
   // UDP media: worker i listens on media_port + i (0: any free port each).
   std::uint16_t media_port = 7700;
-  std::string media_public_host;              // announced in MediaOpened; empty: the client's host
-  std::size_t media_queue_limit = 64;         // MediaFrames queued per WebSocket receiver
-  std::size_t udp_buffer_bytes = 4 << 20;     // SO_RCVBUF / SO_SNDBUF of each media socket
-  std::string recordings_dir = "recordings";  // take files: <dir>/<session id>/
-  std::chrono::milliseconds heal_window{2000};  // a recording waits this long for a lost frame
-  std::size_t commit_queue_limit = 100'000;     // events waiting for the group commit
-  std::size_t commit_batch_limit = 2000;        // events per group-commit transaction
-  std::uint64_t snapshot_every = 500;           // committed events between snapshots
-  std::size_t resume_window = 2048;             // recent events kept to resume replicas
+  std::string media_public_host;           // announced in MediaOpened; empty: the client's host
+  std::size_t media_queue_limit = 64;      // MediaFrames queued per WebSocket receiver
+  std::size_t udp_buffer_bytes = 4 << 20;  // SO_RCVBUF / SO_SNDBUF of each media socket
+  // Several nodes on one database (docs/operations.md).
+  std::string node_id;     // empty: "<hostname>-<port>"
+  std::string public_url;  // WebSocket URL clients use for this node; empty: from address/port
+  std::chrono::milliseconds lease{10'000};          // session ownership lease
+  std::chrono::milliseconds drain_timeout{10'000};  // SIGTERM: longest graceful stop
+  std::string recordings_dir = "recordings";        // take files: <dir>/<session id>/
+  std::chrono::milliseconds heal_window{2000};      // a recording waits this long for a lost frame
+  std::size_t commit_queue_limit = 100'000;         // events waiting for the group commit
+  std::size_t commit_batch_limit = 2000;            // events per group-commit transaction
+  std::uint64_t snapshot_every = 500;               // committed events between snapshots
+  std::size_t resume_window = 2048;                 // recent events kept to resume replicas
   std::string log_level = "info";
   std::string server_name = "controlroomd";
   std::string migrations_dir;  // empty: the migrations built into the binary

@@ -16,12 +16,15 @@ class event_writer;
 class room_directory;
 struct server_metrics;
 
+struct node_info;
+
 struct services {
   const config& cfg;
   db_pool& db;
   event_writer& writer;
   room_directory& rooms;
   server_metrics& metrics;
+  const node_info* node = nullptr;  // set when the server starts; nullptr in unit tests
 };
 
 /// Runs `work(pqxx::connection_base&)` on the database pool, then

@@ -11,6 +11,11 @@ std::size_t room_directory::owner_of(const std::string& session_id) const {
   return std::hash<std::string>{}(session_id) % workers_.size();
 }
 
+std::vector<std::string> room_directory::live_sessions() const {
+  std::lock_guard lock(live_mutex_);
+  return {live_.begin(), live_.end()};
+}
+
 void room_directory::with_session(const session_record& session,
                                   std::function<void(live_session*)> fn) {
   const auto owner = owner_of(session.id);
@@ -50,6 +55,10 @@ void room_directory::visit(std::size_t owner, const std::string& session_id,
     it = map.emplace(session_id, std::make_shared<live_session>(*create, deps_, post_self, media))
              .first;
     deps_.metrics.sessions_live.add(1);
+    {
+      std::lock_guard lock(live_mutex_);
+      live_.insert(session_id);
+    }
     it->second->load();
   }
   // Hold a reference: fn may run work that ends with this entry erased.
@@ -61,6 +70,8 @@ void room_directory::visit(std::size_t owner, const std::string& session_id,
   if (session->idle() && still != map.end() && still->second == session) {
     map.erase(still);
     deps_.metrics.sessions_live.add(-1);
+    std::lock_guard lock(live_mutex_);
+    live_.erase(session_id);
   }
 }
 

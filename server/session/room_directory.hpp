@@ -8,7 +8,9 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -30,6 +32,9 @@ class room_directory {
   /// Gives every worker's sessions that worker's media switch (index:
   /// worker). Call before the workers start.
   void set_media(std::vector<media_switch*> switches) { media_ = std::move(switches); }
+
+  /// The ids of every session live on this node now. Thread-safe.
+  std::vector<std::string> live_sessions() const;
 
   /// Runs `fn` on the owner's thread with the session, loading it first if
   /// it is not live; nullptr when it could not be loaded. Thread-safe.
@@ -53,6 +58,8 @@ class room_directory {
   live_session::dependencies deps_;
   std::vector<session_map> sessions_;  // index: worker
   std::vector<media_switch*> media_;   // index: worker; empty: no media plane
+  mutable std::mutex live_mutex_;      // guards live_ (read by the lease keeper)
+  std::set<std::string> live_;
 };
 
 }  // namespace controlroom::server

@@ -2,10 +2,13 @@
 
 #include <pqxx/pqxx>
 
+#include "app/node_keeper.hpp"
 #include "control/dispatcher.hpp"
 #include "control/reply.hpp"
+#include "metrics/server_metrics.hpp"
 #include "session/room_directory.hpp"
 #include "store/event_repository.hpp"
+#include "store/lease_repository.hpp"
 #include "store/session_repository.hpp"
 #include "util/crypto.hpp"
 #include "util/log.hpp"
@@ -116,6 +119,7 @@ void on_create_session(services& s, const std::shared_ptr<peer>& p, const v1::Cl
 struct join_lookup {
   std::optional<session_record> session;
   role_set member_roles;
+  std::optional<std::string> owner_url;  // set: another node owns the session
 };
 
 void on_join_session(services& s, const std::shared_ptr<peer>& p, const v1::ClientEnvelope& env) {
@@ -141,13 +145,19 @@ void on_join_session(services& s, const std::shared_ptr<peer>& p, const v1::Clie
   const auto known_version = req.known_version();
   query_for(
       s, p,
-      [session_id, user_id = user.id](pqxx::connection_base& conn) {
-        pqxx::read_transaction tx(conn);
+      [session_id, user_id = user.id, node = s.node](pqxx::connection_base& conn) {
+        pqxx::work tx(conn);
         join_lookup found;
         found.session = session_repository::find(tx, session_id);
         if (found.session) {
           found.member_roles = session_repository::member_roles(tx, session_id, user_id);
+          // One node serves a live session: take (or renew) its lease here,
+          // or learn which node has it.
+          if (node != nullptr) {
+            found.owner_url = lease_repository::acquire(tx, session_id, node->id, node->lease_ms);
+          }
         }
+        tx.commit();
         return found;
       },
       [&s, p, request_id, requested = *requested, user, has_replica,
@@ -179,6 +189,25 @@ void on_join_session(services& s, const std::shared_ptr<peer>& p, const v1::Clie
         } else {
           reply_error(s, *p, request_id, v1::ERROR_CODE_FORBIDDEN,
                       "you are not a member of this session");
+          return;
+        }
+        if (found.owner_url) {
+          if (found.owner_url->empty()) {
+            reply_error(s, *p, request_id, v1::ERROR_CODE_UNAVAILABLE,
+                        "the session is live on another node that is not reachable; retry "
+                        "shortly");
+            return;
+          }
+          log(log_level::info, "session", "conn=", p->id(), " session ", found.session->id,
+              " is live on ", *found.owner_url, ": redirected");
+          v1::ServerEnvelope moved;
+          moved.set_request_id(request_id);
+          auto& error = *moved.mutable_error();
+          error.set_code(v1::ERROR_CODE_MOVED);
+          error.set_message("the session is live on another node; join it there");
+          error.set_redirect_url(*found.owner_url);
+          s.metrics.error_replies.inc();
+          p->send(encode(moved));
           return;
         }
         if (!p->state().session_id.empty()) {  // a second join raced this one

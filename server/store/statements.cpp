@@ -1,6 +1,7 @@
 #include "store/statements.hpp"
 
 #include "store/event_repository.hpp"
+#include "store/lease_repository.hpp"
 #include "store/session_repository.hpp"
 #include "store/take_file_repository.hpp"
 #include "store/token_repository.hpp"
@@ -13,6 +14,7 @@ void prepare_statements(pqxx::connection_base& conn) {
   event_repository::prepare(conn);
   token_repository::prepare(conn);
   session_repository::prepare(conn);
+  lease_repository::prepare(conn);
   take_file_repository::prepare(conn);
 }
 

@@ -26,8 +26,18 @@ scratch_dir::~scratch_dir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-test_server::test_server(const std::function<void(server::config&)>& tweak) {
-  cfg_.database_url = db_.url();
+test_server::test_server(const std::function<void(server::config&)>& tweak)
+    : test_server(std::string(), tweak) {}
+
+test_server::test_server(const std::string& shared_database_url,
+                         const std::function<void(server::config&)>& tweak) {
+  if (shared_database_url.empty()) {
+    db_.emplace();
+    database_url_ = db_->url();
+  } else {
+    database_url_ = shared_database_url;
+  }
+  cfg_.database_url = database_url_;
   cfg_.listen_address = "127.0.0.1";
   cfg_.port = 0;
   cfg_.media_port = 0;
@@ -57,7 +67,7 @@ std::string test_server::ws_url() const {
 }
 
 person test_server::make_person(const std::string& name, bool admin) {
-  pqxx::connection conn(db_.url());
+  pqxx::connection conn(database_url_);
   server::prepare_statements(conn);
   pqxx::work tx(conn);
   person p;

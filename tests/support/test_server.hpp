@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "app/server.hpp"
@@ -36,11 +37,14 @@ class test_server {
  public:
   /// `tweak` may adjust the config (limits, timeouts) before start.
   explicit test_server(const std::function<void(server::config&)>& tweak = {});
+  /// Another node of a deployment: a server on an existing server's database.
+  test_server(const std::string& shared_database_url,
+              const std::function<void(server::config&)>& tweak);
   ~test_server();
 
   std::uint16_t port() const { return srv_->port(); }
   std::string ws_url() const;
-  const std::string& database_url() const { return db_.url(); }
+  const std::string& database_url() const { return database_url_; }
   server::server& instance() { return *srv_; }
   /// Where this server writes take files.
   const std::string& recordings_dir() const { return recordings_.path(); }
@@ -56,7 +60,8 @@ class test_server {
   void restart();
 
  private:
-  test_database db_;
+  std::optional<test_database> db_;  // its own, unless it shares another server's
+  std::string database_url_;
   scratch_dir recordings_;
   server::config cfg_;
   std::unique_ptr<server::server> srv_;
