@@ -79,7 +79,7 @@ void validate(const join_options& o) {
 void run_join(const join_options& o) {
   validate(o);
   auto markers = parse_markers(o.markers);
-  join_session js(o.conn, o.session, o.roles, o.hear);
+  join_session js(o.conn, o.session, o.roles, o.hear, o.align);
 
   std::optional<sound_file> in;
   if (!o.in.empty()) {

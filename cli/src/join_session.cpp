@@ -27,20 +27,26 @@ constexpr std::int64_t max_aligned_gap = 48'000LL * 600;
 
 join_session::join_session(const connection_options& conn, const std::string& session,
                            const std::vector<std::string>& roles,
-                           const std::vector<std::string>& hear)
+                           const std::vector<std::string>& hear, bool align)
     : client_(connect_client(conn, "controlroom-cli/0.1")), session_(session) {
   std::vector<role> as;
   for (const auto& r : roles) {
     as.push_back(parse_role(r));
   }
   auto joined = checked(client_->join(session, as), "join session " + session);
+  acting_ = joined.self.roles;
   controlroom::media_options media;
   media.subscribe.clear();
   for (const auto& k : hear) {
     media.subscribe.push_back(parse_kind(k));
   }
   check(client_->open_media(media), "open media");
-  mixer_ = client_->mixer(media.subscribe);
+  // Aligned recording renders the program stream itself: a stream has one consumer.
+  auto mixed = media.subscribe;
+  if (align) {
+    std::erase(mixed, stream_kind::program);
+  }
+  mixer_ = client_->mixer(mixed);
   std::fprintf(stderr, "joined \"%s\" as %s (%zu present)\n", joined.session.title.c_str(),
                client_->me().name.c_str(), joined.participants.size());
 }
@@ -52,13 +58,8 @@ void join_session::submit(const controlroom::intent& change, const std::string& 
 }
 
 void join_session::start_publishing(const std::string& stream, bool latched) {
-  auto self_roles = client_->state();  // members and their roles
-  bool engineer = false;
-  for (const auto& m : self_roles.members) {
-    if (m.user_id == client_->me().id) {
-      engineer = std::find(m.roles.begin(), m.roles.end(), role::engineer) != m.roles.end();
-    }
-  }
+  // By the roles this connection acts with, not all the member's roles.
+  const bool engineer = std::find(acting_.begin(), acting_.end(), role::engineer) != acting_.end();
   const auto kind = stream.empty() ? (engineer ? stream_kind::program : stream_kind::talkback)
                                    : parse_kind(stream);
   latched_ = latched;
@@ -135,21 +136,25 @@ void join_session::render(std::span<float> mix, sound_file* out, bool align) {
     }
     return;
   }
-  // Aligned: the program stream on its own, placed by its timeline position.
-  if (!program_) {
-    for (const auto& s : client_->audio_streams()) {
-      if (s.info().kind == stream_kind::program) {
-        program_ = s;
-      }
+  // Aligned: the newest program stream on its own (a new engineer
+  // connection replaces the last), placed by its timeline position; the
+  // other kinds are heard through the mixer but not written.
+  for (const auto& s : client_->audio_streams()) {
+    if (s.info().kind == stream_kind::program) {
+      program_ = s;
     }
   }
   std::fill(mix.begin(), mix.end(), 0.0f);
-  if (!program_) {
-    return;
+  if (program_) {
+    program_.render(mix);
+    if (out != nullptr) {
+      write_aligned(mix, *out);
+    }
   }
-  program_.render(mix);
-  if (out != nullptr) {
-    write_aligned(mix, *out);
+  others_.resize(mix.size());
+  mixer_.render(others_);
+  for (std::size_t i = 0; i < mix.size(); ++i) {
+    mix[i] += others_[i];
   }
 }
 

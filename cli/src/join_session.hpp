@@ -23,9 +23,11 @@ class sound_file;
 class join_session {
  public:
   /// Connects, joins `session` with `roles` (names; empty: all) and opens
-  /// media subscribed to `hear`. Throws cli_error.
+  /// media subscribed to `hear`; with `align`, the program stream is rendered
+  /// on its own (render()). Throws cli_error.
   join_session(const connection_options& conn, const std::string& session,
-               const std::vector<std::string>& roles, const std::vector<std::string>& hear);
+               const std::vector<std::string>& roles, const std::vector<std::string>& hear,
+               bool align);
   ~join_session();
 
   controlroom::client& client() { return *client_; }
@@ -57,10 +59,12 @@ class join_session {
 
   std::unique_ptr<controlroom::client> client_;
   std::string session_;
+  std::vector<controlroom::role> acting_;
   controlroom::audio_mixer mixer_;
   controlroom::audio_stream program_;
   controlroom::audio_publisher publisher_;
   std::vector<float> converted_;
+  std::vector<float> others_;
   // Every stream heard, kept so that its statistics outlive its publisher.
   std::map<std::uint32_t, controlroom::audio_stream> heard_;
   bool talkback_open_ = false;

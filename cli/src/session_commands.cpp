@@ -196,11 +196,17 @@ void add_session_create_commands(CLI::App& app) {
   add_connection_options(create, *conn);
   create->add_option("--title", opts->title, "the session's title")->required();
   create->add_option("--studio", opts->studio_id, "studio id (default: the server's)");
+  auto creator_roles = std::make_shared<std::vector<std::string>>();
   create->add_option("--at", *at, "scheduled start: unix ms or YYYY-MM-DDTHH:MM:SSZ");
+  create->add_option("--roles", *creator_roles, "your roles in it (default: engineer)")
+      ->delimiter(',');
   create->add_option("--member", *members,
                      "USER_ID=ROLE[+ROLE]: invite an existing user (repeatable)");
   create->callback([=] {
     auto o = *opts;
+    for (const auto& r : *creator_roles) {
+      o.creator_roles.push_back(parse_role(r));
+    }
     if (!at->empty()) {
       o.scheduled_start_unix_ms = parse_time(*at);
     }
