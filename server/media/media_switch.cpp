@@ -1,5 +1,7 @@
 #include "media/media_switch.hpp"
 
+#include <stdexcept>
+
 #include "control/envelope_codec.hpp"
 #include "metrics/server_metrics.hpp"
 #include "util/crypto.hpp"
@@ -33,22 +35,37 @@ const char* to_string(media_drop reason) {
 }
 
 void media_switch::add_sender(session_media& session, media_member& member) {
+  std::uint32_t slot = 0;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else if (slots_.size() < 0x10000) {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  } else {
+    throw std::runtime_error("more than 65536 media senders on one worker");
+  }
+  // Random high bits: a guessed id is worthless without the sender's probed
+  // address (and, with media encryption, its key), and a reused slot gets a
+  // new id, so a late datagram of its previous owner does not match.
   std::uint32_t id = 0;
-  // Random ids: a guessed id is worthless without the sender's probed
-  // address (and, with media encryption, its key).
-  while (id == 0 || senders_.contains(id)) {
-    std::array<std::uint8_t, 4> raw{};
+  while (id == 0) {
+    std::array<std::uint8_t, 2> raw{};
     random_bytes(raw);
-    id = (std::uint32_t{raw[0]} << 24) | (std::uint32_t{raw[1]} << 16) |
-         (std::uint32_t{raw[2]} << 8) | raw[3];
+    id = (std::uint32_t{raw[0]} << 24) | (std::uint32_t{raw[1]} << 16) | slot;
   }
   random_bytes(member.token);
   member.sender_id = id;
-  senders_[id] = {&session, &member};
+  slots_[slot] = {&session, &member, id};
+  ++sender_count_;
 }
 
 void media_switch::remove_sender(std::uint32_t sender_id) {
-  senders_.erase(sender_id);
+  if (auto* s = find_sender(sender_id)) {
+    *s = {};
+    free_slots_.push_back(sender_id & 0xffffu);
+    --sender_count_;
+  }
 }
 
 void media_switch::on_udp(std::span<const std::uint8_t> datagram, const udp_endpoint& from,
@@ -69,17 +86,17 @@ void media_switch::on_udp(std::span<const std::uint8_t> datagram, const udp_endp
     return;
   }
   ++tally_.received_udp;
-  const auto it = senders_.find(parsed->header.sender_id);
-  if (it == senders_.end()) {
+  auto* sender = find_sender(parsed->header.sender_id);
+  if (sender == nullptr) {
     tally_.drop(media_drop::unknown_sender);
     return;
   }
-  const auto& member = *it->second.member;
+  const auto& member = *sender->member;
   if (!member.udp || !(*member.udp == from)) {
     tally_.drop(media_drop::unbound_address);
     return;
   }
-  forward(it->second, *parsed, datagram, now_us);
+  forward(*sender, *parsed, datagram, now_us);
 }
 
 void media_switch::on_probe(std::span<const std::uint8_t> datagram, const udp_endpoint& from,
@@ -89,15 +106,15 @@ void media_switch::on_probe(std::span<const std::uint8_t> datagram, const udp_en
     tally_.drop(media_drop::malformed);
     return;
   }
-  const auto it = senders_.find(probe->sender_id);
-  if (it == senders_.end() || !media::tokens_equal(it->second.member->token, probe->token)) {
+  auto* sender = find_sender(probe->sender_id);
+  if (sender == nullptr || !media::tokens_equal(sender->member->token, probe->token)) {
     tally_.drop(media_drop::bad_probe);
     return;
   }
-  auto& member = *it->second.member;
+  auto& member = *sender->member;
   if (!member.udp || !(*member.udp == from)) {
     member.udp = from;  // first probe, or the client's address moved (NAT rebinding)
-    it->second.session->changed();
+    sender->session->changed();
   }
   ++tally_.probes;
   auto& reply = replies_.emplace_back();
@@ -120,12 +137,12 @@ void media_switch::on_websocket(const std::string& participant_id,
     return;
   }
   ++tally_.received_ws;
-  const auto it = senders_.find(parsed->header.sender_id);
-  if (it == senders_.end() || it->second.member->participant_id != participant_id) {
+  auto* sender = find_sender(parsed->header.sender_id);
+  if (sender == nullptr || sender->member->participant_id != participant_id) {
     tally_.drop(media_drop::wrong_sender);
     return;
   }
-  forward(it->second, *parsed, datagram, now_us);
+  forward(*sender, *parsed, datagram, now_us);
   publish_counts();
   if (out_ != nullptr) {
     out_->flush();

@@ -16,7 +16,6 @@
 #include <cstdint>
 #include <deque>
 #include <span>
-#include <unordered_map>
 #include <vector>
 
 #include "media/media_output.hpp"
@@ -72,7 +71,7 @@ class media_switch {
   /// Gives `member` a sender_id unique on this worker and a fresh token.
   void add_sender(session_media& session, media_member& member);
   void remove_sender(std::uint32_t sender_id);
-  std::size_t senders() const { return senders_.size(); }
+  std::size_t senders() const { return sender_count_; }
 
   /// One datagram from the UDP socket. Output goes to the media_output;
   /// call end_batch() after flushing it.
@@ -98,7 +97,18 @@ class media_switch {
   struct sender_ref {
     session_media* session = nullptr;
     media_member* member = nullptr;
+    std::uint32_t id = 0;  // the full sender_id (0: the slot is free)
   };
+  // The hot path finds a sender with one array index: the low 16 bits of a
+  // sender_id are its slot here, the high 16 bits random (a stale or guessed
+  // id does not match the slot's full id).
+  sender_ref* find_sender(std::uint32_t sender_id) {
+    const auto slot = sender_id & 0xffffu;
+    if (slot >= slots_.size() || slots_[slot].id != sender_id || sender_id == 0) {
+      return nullptr;
+    }
+    return &slots_[slot];
+  }
 
   void on_probe(std::span<const std::uint8_t> datagram, const udp_endpoint& from,
                 std::uint64_t now_us);
@@ -108,7 +118,9 @@ class media_switch {
   server_metrics& metrics_;
   media_output* out_ = nullptr;
   std::uint16_t udp_port_ = 0;
-  std::unordered_map<std::uint32_t, sender_ref> senders_;
+  std::vector<sender_ref> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::size_t sender_count_ = 0;
   std::deque<std::array<std::uint8_t, media::probe_reply_size>> replies_;  // until end_batch
   std::deque<std::vector<std::uint8_t>> notices_;                          // until end_batch
   media_tally tally_;

@@ -46,9 +46,8 @@ std::uint16_t udp_relay::open(const std::string& address, std::uint16_t port,
   if (!ec) {
     // Bursts from many senders land between two wakeups; the default
     // ~200 KiB would drop them at a few hundred thousand packets/s.
-    socket_.set_option(asio::socket_base::receive_buffer_size(static_cast<int>(buffer_bytes)), ec);
-    socket_.set_option(asio::socket_base::send_buffer_size(static_cast<int>(buffer_bytes)), ec);
-    ec = {};
+    ensure_buffer(SO_RCVBUF, SO_RCVBUFFORCE, buffer_bytes, "receive");
+    ensure_buffer(SO_SNDBUF, SO_SNDBUFFORCE, buffer_bytes, "send");
     socket_.bind(at, ec);
   }
   if (ec) {
@@ -57,6 +56,30 @@ std::uint16_t udp_relay::open(const std::string& address, std::uint16_t port,
   }
   socket_.non_blocking(true);
   return socket_.local_endpoint().port();
+}
+
+void udp_relay::ensure_buffer(int option, int force_option, std::size_t bytes, const char* what) {
+  const int fd = socket_.native_handle();
+  const int wanted = static_cast<int>(bytes);
+  ::setsockopt(fd, SOL_SOCKET, option, &wanted, sizeof(wanted));
+  auto granted = [&] {
+    int value = 0;
+    socklen_t len = sizeof(value);
+    ::getsockopt(fd, SOL_SOCKET, option, &value, &len);
+    return value / 2;  // Linux reports twice the size asked for (bookkeeping)
+  };
+  if (granted() >= wanted) {
+    return;
+  }
+  // The kernel caps SO_RCVBUF at net.core.rmem_max (SO_SNDBUF at wmem_max);
+  // with CAP_NET_ADMIN the cap can be passed. Otherwise say so: a small
+  // buffer drops bursts whenever the worker is briefly off the CPU.
+  ::setsockopt(fd, SOL_SOCKET, force_option, &wanted, sizeof(wanted));
+  if (const auto got = granted(); got < wanted) {
+    log(log_level::warn, "media", "UDP ", what, " buffer is ", got, " bytes, not the ", wanted,
+        " configured (udp_buffer_bytes): raise net.core.", option == SO_RCVBUF ? "rmem" : "wmem",
+        "_max (sysctl) to at least ", wanted);
+  }
 }
 
 void udp_relay::start() {

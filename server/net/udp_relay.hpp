@@ -46,6 +46,9 @@ class udp_relay final : public media_output {
 
   void wait();
   void on_readable();
+  // Sets a socket buffer size, forcing it past the sysctl cap when allowed,
+  // and warns when the kernel grants less.
+  void ensure_buffer(int option, int force_option, std::size_t bytes, const char* what);
 
   boost::asio::ip::udp::socket socket_;
   media_switch& switch_;
