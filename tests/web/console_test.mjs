@@ -10,7 +10,9 @@
 //     with the source) within one frame (480 samples);
 //   - the fake microphone's talkback reaches the engineer (level and tone);
 //   - a take rated and picked on the page is rated and picked for the
-//     engineer; a comment lands on the marker.
+//     engineer; a comment lands on the marker;
+//   - after a dropped connection the page resumes (has_replica) and goes on,
+//     and its replica equals the server's committed state (GET /state).
 // Screenshots of each state go to --artifacts.
 
 import assert from 'node:assert/strict';
@@ -367,6 +369,38 @@ try {
     assert.deepEqual(mine.takes, seen.state.takes.map((k) => [k.id, k.rating]));
     await page.screenshot({ path: path.join(shots, 'console-comment.png') });
   });
+
+  await check('after a dropped connection the page resumes and keeps directing', async () => {
+    await page.evaluate(() => window.__console.conn.ws.close());
+    await page.waitForFunction(() => window.__console.connected === false, null, { timeout: 5000 });
+    await page.waitForFunction(() => window.__console.connected === true, null, { timeout: 10000 });
+    const before = peer.lines.length;
+    await page.click(`#takes tr[data-take="${take}"] td:first-child`);
+    await page.keyboard.press('2');
+    await peer.wait((m) => m.state && m.state.takes.some((k) => k.id === take && k.rating === 2),
+      'a rating sent after the resume', 15000, before);
+    await page.waitForFunction(() => {
+      const s = window.__console.listener.programStats();
+      return s && s.playing;
+    }, null, { timeout: 10000 });
+  });
+
+  await check('the page\'s replica equals the server\'s committed state (after the resume)', async () => {
+    // GET /state is the server's replay of its log; both sides go through
+    // the same protobuf type, so defaults and 64-bit numbers compare alike.
+    const diff = await page.evaluate(async () => {
+      const app = window.__console;
+      const res = await fetch(`/api/v1/sessions/${app.session.id}/state`,
+        { headers: { Authorization: `Bearer ${app.token}` } });
+      const T = app.proto.SessionState;
+      const norm = (o) => JSON.stringify(app.proto.toObject(T, T.fromObject(o)));
+      const server = norm(await res.json());
+      const mine = norm(app.state);
+      return server === mine ? null : { server, mine };
+    });
+    assert.equal(diff, null, JSON.stringify(diff));
+  });
+
 } catch (err) {
   failed = err;
 } finally {

@@ -21,12 +21,14 @@ function removeById(list, id) {
   if (i >= 0) list.splice(i, 1);
 }
 
-// Comments carry their target as a oneof; keep both fields, one empty.
+// Comments carry their target as a oneof: exactly one of the two fields is
+// present, as in the server's state.
 function normalizeComment(c) {
-  return {
-    id: c.id, marker_id: c.marker_id || '', take_id: c.take_id || '',
-    author_user_id: c.author_user_id, text: c.text, created_unix_ms: c.created_unix_ms,
-  };
+  const out = { id: c.id, author_user_id: c.author_user_id, text: c.text,
+    created_unix_ms: c.created_unix_ms };
+  if (c.marker_id) out.marker_id = c.marker_id;
+  else if (c.take_id) out.take_id = c.take_id;
+  return out;
 }
 
 export function fromSnapshot(snapshot) {
