@@ -441,7 +441,7 @@ function renderPeople() {
     const li = el('li', `${p.user.name} `);
     li.append(el('span', p.roles.map((r) => ROLE_NAMES[r] || '?').join(', '), 'muted'));
     if (p.participant_id === app.self.participant_id) li.append(el('span', ' (you)', 'muted'));
-    if (talking.has(p.user.id)) li.append(el('span', ' 🎙 talking', 'talking'));
+    if (talking.has(p.user.id)) li.append(el('span', ' ● talking', 'talking'));
     list.append(li);
   }
 }
