@@ -26,7 +26,7 @@ command -v node >/dev/null || fail "node is not installed (scripts/install-deps.
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is not installed (scripts/install-deps.sh)"
 [ -d "$repo/web/node_modules/playwright-core" ] || fail "web/node_modules is missing (scripts/web-deps.sh)"
 
-tmp=$(mktemp -d /tmp/controlroom-web.XXXXXX)
+tmp=$(mktemp -d /tmp/crweb-console-test.XXXXXX)
 pid=
 cleanup() {
   local rc=$?

@@ -72,9 +72,27 @@ function wsUrl() {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/control`;
 }
 
-async function connect(link, resume) {
-  const conn = new Connection(app.proto, wsUrl());
+// Several nodes may serve one deployment: a join that reaches a node that
+// does not own the session is answered MOVED with the owner's URL, and a
+// draining node says GoAway (with another node's URL) before it closes.
+async function connect(link, resume, url = app.nextUrl || wsUrl(), hops = 0) {
+  app.nextUrl = null;
+  const conn = new Connection(app.proto, url);
   await conn.open();
+  try {
+    await handshake(conn, link, resume);
+  } catch (err) {
+    conn.onClose = () => {};
+    conn.close();
+    if (err instanceof ProtocolError && err.codeName === 'ERROR_CODE_MOVED' && err.redirectUrl &&
+        hops < 3) {
+      return connect(link, resume, err.redirectUrl, hops + 1);
+    }
+    throw err;
+  }
+}
+
+async function handshake(conn, link, resume) {
   const hello = conn.request('hello', { min_version: 1, max_version: 1,
     client_name: 'controlroom-console/0.1' });
   const auth = conn.request('authenticate', { bearer_token: link.token });
@@ -163,6 +181,10 @@ function onMessage(body, msg) {
       break;
     case 'error':
       toast(`server: ${msg.message}`);
+      break;
+    case 'go_away':
+      // The close follows; reconnect there (or here, after the usual pause).
+      app.nextUrl = msg.reconnect_url || null;
       break;
     default:
       break;

@@ -35,10 +35,11 @@ export async function loadProtocol() {
 }
 
 export class ProtocolError extends Error {
-  constructor(code, message, codeName) {
+  constructor(code, message, codeName, redirectUrl) {
     super(message || codeName);
     this.code = code;
     this.codeName = codeName;
+    this.redirectUrl = redirectUrl || '';  // with ERROR_CODE_MOVED: the owning node
   }
 }
 
@@ -98,7 +99,8 @@ export class Connection {
       if (body === 'error') {
         const codeName = Object.keys(this.proto.ErrorCode).find(
           (k) => this.proto.ErrorCode[k] === obj.error.code);
-        p.reject(new ProtocolError(obj.error.code, obj.error.message, codeName));
+        p.reject(new ProtocolError(obj.error.code, obj.error.message, codeName,
+          obj.error.redirect_url));
       } else {
         p.resolve(obj[body]);
       }
