@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "app/version.hpp"
+#include "http/admin_api.hpp"
 #include "http/session_api.hpp"
 #include "http/static_assets.hpp"
 #include "http/take_api.hpp"
@@ -34,6 +35,10 @@ void api_router::handle(const http_request& req, http_responder respond) {
       {"/readyz", &api_router::readyz},
       {"/metrics", &api_router::metrics},
   };
+  if (is_admin_api(req.target)) {
+    handle_admin_api(db_, req, std::move(respond));
+    return;
+  }
   if (is_take_api(req.target)) {
     handle_take_api(db_, req, std::move(respond));
     return;

@@ -14,7 +14,7 @@ void token_repository::prepare(pqxx::connection_base& conn) {
   conn.prepare("tokens_authenticate",
                "UPDATE api_tokens t SET last_used_at = now() FROM users u "
                "WHERE t.token_sha256 = $1 AND t.user_id = u.id AND t.revoked_at IS NULL "
-               "AND (t.expires_at IS NULL OR t.expires_at > now()) "
+               "AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.disabled_at IS NULL "
                "RETURNING u.id, u.name, u.admin");
   conn.prepare("tokens_revoke",
                "UPDATE api_tokens SET revoked_at = now() "
