@@ -12,7 +12,8 @@
 //   - a take rated and picked on the page is rated and picked for the
 //     engineer; a comment lands on the marker;
 //   - after a dropped connection the page resumes (has_replica) and goes on,
-//     and its replica equals the server's committed state (GET /state).
+//     and its replica equals the server's committed state (GET /state);
+//   - without WebCodecs the page says so, and still directs.
 // Screenshots of each state go to --artifacts.
 
 import assert from 'node:assert/strict';
@@ -244,6 +245,10 @@ try {
   await check('an invalid invite code shows a clear page', async () => {
     await page.goto(`${base}/console/#invite=not-a-real-code`);
     await page.reload();  // a fresh start with this link, not the last one
+    await page.locator('#welcome').waitFor({ state: 'visible', timeout: 10000 });
+    await page.fill('#welcome-name', 'Pia');
+    await page.screenshot({ path: path.join(shots, 'invite-welcome.png') });
+    await page.click('#welcome button');
     await page.locator('#fatal').waitFor({ state: 'visible', timeout: 10000 });
     assert.match(await page.locator('#fatal-title').textContent(), /not valid/);
     await page.screenshot({ path: path.join(shots, 'invalid-invite.png') });
@@ -401,6 +406,27 @@ try {
     assert.equal(diff, null, JSON.stringify(diff));
   });
 
+
+  await check('without WebCodecs the console says so and still directs', async () => {
+    // As in a browser without WebCodecs audio: the page must not go blank.
+    const bare = await context.newPage();
+    await bare.addInitScript(() => {
+      delete window.AudioDecoder;
+      delete window.AudioEncoder;
+    });
+    await bare.goto(`${base}/console/#token=${args.producer}&session=${session}`);
+    await bare.locator(`#takes tr[data-take="${take}"]`).waitFor({ timeout: 10000 });
+    await bare.locator('#codec-note').waitFor({ state: 'visible' });
+    assert.match(await bare.locator('#codec-note').textContent(), /WebCodecs/);
+    const before = peer.lines.length;
+    const count = (await bare.evaluate(() => window.__console.state.markers.length)) + 1;
+    await bare.keyboard.press('m');
+    await peer.wait((m) => m.state && m.state.markers.length === count,
+      'a marker from the page without WebCodecs', 15000, before);
+    assert.equal(await bare.evaluate(() => window.__console.lastMarker.heard), false);
+    await bare.screenshot({ path: path.join(shots, 'console-no-webcodecs.png') });
+    await bare.close();
+  });
 } catch (err) {
   failed = err;
 } finally {

@@ -5,6 +5,7 @@ import { Connection, ProtocolError, loadProtocol } from './protocol.js';
 import { applyEvent, fromSnapshot } from './replica.js';
 import { Listener, SAMPLE_RATE, webCodecsAvailable } from './listen.js';
 import { Talkback } from './talkback.js';
+import { KIND_PROGRAM, NO_POSITION, parseDatagram } from './datagram.js';
 
 const $ = (id) => document.getElementById(id);
 const ROLE_NAMES = { 1: 'engineer', 2: 'producer', 3: 'artist', 4: 'listener' };
@@ -53,17 +54,35 @@ function fatal(title, text) {
 const BAD_LINK = ['This invite link is not valid',
   'It may have expired, been used up or been revoked. Ask the studio for a new link.'];
 
-// An invite code is exchanged for a bearer token and a session over HTTP.
-async function redeemInvite(code) {
+// The invite asks for the guest's name first (redeeming spends a use of the
+// code, so it waits for the person), then exchanges the code for a bearer
+// token and the session (POST /api/v1/invites/redeem, docs/protocol.md §8).
+function askName() {
+  $('loading').hidden = true;
+  $('welcome').hidden = false;
+  $('welcome-name').focus();
+  return new Promise((resolve) => {
+    $('welcome-form').onsubmit = (e) => {
+      e.preventDefault();
+      $('welcome').hidden = true;
+      $('loading').hidden = false;
+      resolve($('welcome-name').value.trim());
+    };
+  });
+}
+
+async function redeemInvite(code, name) {
   const res = await fetch('/api/v1/invites/redeem', {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ code }),
+    body: JSON.stringify(name ? { code, name } : { code }),
   });
-  if (!res.ok) return null;
-  const body = await res.json();
-  const token = body.token || body.bearer_token;
-  const session = body.session_id || (body.session && body.session.id);
-  return token && session ? { token, session } : null;
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    return { error: (body.error && body.error.message) || `HTTP ${res.status}`,
+      status: res.status };
+  }
+  return body.token && body.session_id ? { token: body.token, session: body.session_id }
+    : { error: 'the server did not return a token' };
 }
 
 // ---- Connection -----------------------------------------------------------
@@ -103,7 +122,7 @@ async function handshake(conn, link, resume) {
   app.conn = conn;
   app.me = user;
   conn.onMessage = onMessage;
-  conn.onMedia = (d) => app.listener && app.listener.receive(d);
+  conn.onMedia = (d) => (app.listener ? app.listener.receive(d) : notePosition(d));
   conn.onClose = () => onClosed(link);
   onJoined(joined);
   const opened = await conn.request('open_media', {
@@ -263,7 +282,21 @@ function dropMarker() {
 
 // ---- Rendering --------------------------------------------------------------
 
+// Not listening: the program's packets still arrive and say where the
+// engineer's playhead is (a snapshot does not say when the transport last
+// moved, so extrapolating the state alone can be seconds off).
+function notePosition(bytes) {
+  const d = parseDatagram(bytes);
+  if (d && d.kind === KIND_PROGRAM && d.position !== NO_POSITION) {
+    app.programAt = { position: Number(d.position) + d.frameSamples, at: performance.now() };
+  }
+}
+
 function transportPosition() {
+  const p = app.programAt;
+  if (p && performance.now() - p.at < 500) {
+    return p.position + ((performance.now() - p.at) / 1000) * SAMPLE_RATE;
+  }
   const t = app.state.transport;
   const running = t.mode === 1 || t.mode === 2;
   return t.position_samples + (running ? ((performance.now() - app.stateAt) / 1000) *
@@ -612,9 +645,14 @@ async function main() {
     return;
   }
   if (link.invite) {
-    const redeemed = await redeemInvite(link.invite).catch(() => null);
-    if (!redeemed) {
-      fatal(...BAD_LINK);
+    const name = await askName();
+    const redeemed = await redeemInvite(link.invite, name).catch((err) => ({ error: String(err) }));
+    if (redeemed.error) {
+      if (redeemed.status === 404 || redeemed.status === 410 || redeemed.status === 400) {
+        fatal(BAD_LINK[0], `${BAD_LINK[1]} (${redeemed.error})`);
+      } else {
+        fatal('The invite could not be redeemed', redeemed.error);
+      }
       return;
     }
     Object.assign(link, redeemed, { invite: null });
