@@ -1,0 +1,216 @@
+#include "net/ws_connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "control/dispatcher.hpp"
+#include "control/reply.hpp"
+#include "media/media_switch.hpp"
+#include "util/crypto.hpp"
+#include "util/log.hpp"
+
+namespace controlroom::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+
+ws_connection::ws_connection(asio::ip::tcp::socket&& socket, net_context& ctx, std::size_t worker)
+    : ws_(std::move(socket)), ctx_(ctx), worker_(worker), id_(random_base64url(9)) {}
+
+void ws_connection::start(request upgrade) {
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = ctx_.cfg.handshake_timeout;
+  // Beast pings a quiet peer at half the idle time and drops it if nothing
+  // (not even the pong) arrives by the end: dead peers go away on their own.
+  timeouts.idle_timeout = ctx_.cfg.idle_timeout;
+  timeouts.keep_alive_pings = true;
+  ws_.set_option(timeouts);
+  ws_.read_message_max(ctx_.cfg.max_frame_bytes);
+  ws_.binary(true);
+  ws_.set_option(websocket::stream_base::decorator(
+      [name = ctx_.cfg.server_name](auto& res) { res.set(beast::http::field::server, name); }));
+
+  ctx_.open[worker_][this] = weak_from_this();
+  ctx_.metrics.connections_open.add(1);
+  auto self = shared_from_this();
+  asio::co_spawn(
+      ws_.get_executor(),
+      [self, upgrade = std::move(upgrade)]() mutable -> asio::awaitable<void> {
+        auto& ws = self->ws_;
+        auto [accept_ec] = co_await ws.async_accept(upgrade, asio::as_tuple(asio::use_awaitable));
+        if (accept_ec) {
+          log(log_level::debug, "net", "conn=", self->id_,
+              " handshake failed: ", accept_ec.message());
+          self->finish(close_reason::protocol_error);
+          co_return;
+        }
+        log(log_level::debug, "net", "conn=", self->id_, " open");
+        for (;;) {
+          auto [ec, bytes] =
+              co_await ws.async_read(self->buffer_, asio::as_tuple(asio::use_awaitable));
+          if (ec) {
+            auto reason = self->closing_ ? self->reason_ : close_reason::peer;
+            if (ec == websocket::error::message_too_big) {
+              reason = close_reason::frame_too_large;
+            } else if (ec == beast::error::timeout) {
+              reason = close_reason::idle_timeout;
+            }
+            log(log_level::debug, "net", "conn=", self->id_, " closed (", to_string(reason),
+                "): ", ec.message());
+            self->finish(reason);
+            co_return;
+          }
+          self->ctx_.metrics.frames_in.inc();
+          self->ctx_.metrics.bytes_in.inc(bytes);
+          if (!ws.got_binary()) {
+            reply_error(self->ctx_.svc, *self, 0, v1::ERROR_CODE_MALFORMED,
+                        "text frames are not part of the protocol; send binary envelopes");
+            self->shutdown(close_reason::protocol_error);  // posted: after the error reply
+          } else {
+            const auto data = self->buffer_.cdata();
+            dispatch_frame(self->ctx_.svc, self,
+                           {static_cast<const char*>(data.data()), data.size()});
+          }
+          self->buffer_.consume(self->buffer_.size());
+        }
+      },
+      [id = id_](std::exception_ptr error) {
+        if (!error) {
+          return;
+        }
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          log(log_level::error, "net", "conn=", id, " unhandled exception: ", e.what());
+        }
+      });
+}
+
+void ws_connection::send(frame_ptr frame) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+    self->do_send(std::move(frame));
+  });
+}
+
+void ws_connection::send_media(frame_ptr frame) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+    self->do_send_media(std::move(frame));
+  });
+}
+
+void ws_connection::post(std::function<void()> fn) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), fn = std::move(fn)] {
+    if (!self->closed()) {
+      fn();
+    }
+  });
+}
+
+void ws_connection::shutdown(close_reason reason) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), reason] { self->do_close(reason); });
+}
+
+void ws_connection::do_send(frame_ptr frame) {
+  if (closed_ || closing_) {
+    return;  // nothing new after the close began
+  }
+  if (queue_.size() >= ctx_.cfg.send_queue_limit) {
+    // A reader this slow would hold back everyone's state; it resumes from
+    // its last version when it reconnects. Its pipe is full, so a polite
+    // close frame could not get through: cut the socket.
+    log(log_level::warn, "net", "conn=", id_, " send queue full (", queue_.size(),
+        " frames); disconnecting");
+    closing_ = true;
+    reason_ = close_reason::send_queue_full;
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+    return;
+  }
+  queue_.push_back(std::move(frame));
+  if (!writing_) {
+    do_write();
+  }
+}
+
+void ws_connection::do_send_media(frame_ptr frame) {
+  if (closed_ || closing_) {
+    return;
+  }
+  if (media_queue_.size() >= ctx_.cfg.media_queue_limit) {
+    // Late audio is worthless: the newest wins, and state is never held up.
+    media_queue_.pop_front();
+    ctx_.metrics.media_dropped(media_drop::queue_full).inc();
+  }
+  media_queue_.push_back(std::move(frame));
+  if (!writing_) {
+    do_write();
+  }
+}
+
+void ws_connection::do_write() {
+  writing_ = true;
+  auto& from = queue_.empty() ? media_queue_ : queue_;
+  in_flight_ = std::move(from.front());
+  from.pop_front();
+  ws_.async_write(asio::buffer(*in_flight_),
+                  [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                    self->on_write(ec, bytes);
+                  });
+}
+
+void ws_connection::on_write(beast::error_code ec, std::size_t bytes) {
+  writing_ = false;
+  in_flight_.reset();
+  if (ec) {
+    queue_.clear();
+    media_queue_.clear();
+    return;  // the read loop sees the failure too and finishes the connection
+  }
+  ctx_.metrics.frames_out.inc();
+  ctx_.metrics.bytes_out.inc(bytes);
+  if (!queue_.empty() || (!media_queue_.empty() && !closing_)) {
+    do_write();
+  } else if (closing_) {
+    send_close();
+  }
+}
+
+void ws_connection::do_close(close_reason reason) {
+  if (closing_ || closed_) {
+    return;
+  }
+  closing_ = true;
+  reason_ = reason;
+  // Frames already queued (an error reply explaining the close) go first.
+  if (!writing_) {
+    send_close();
+  }
+}
+
+void ws_connection::send_close() {
+  const auto reason = reason_;
+  const auto code = reason == close_reason::shutdown         ? websocket::close_code::going_away
+                    : reason == close_reason::protocol_error ? websocket::close_code::policy_error
+                                                             : websocket::close_code::normal;
+  ws_.async_close(websocket::close_reason(code, to_string(reason)),
+                  [self = shared_from_this()](beast::error_code) {});
+}
+
+void ws_connection::finish(close_reason reason) {
+  if (closed_.exchange(true)) {
+    return;
+  }
+  queue_.clear();
+  media_queue_.clear();
+  ctx_.open[worker_].erase(this);
+  ctx_.metrics.connections_open.add(-1);
+  ctx_.metrics.closed(reason).inc();
+  peer_closed(ctx_.svc, shared_from_this());
+}
+
+}  // namespace controlroom::server
