@@ -64,6 +64,45 @@ class sdk_take_recording_e2e : public audio_e2e {
     decoded_file audio;
   };
 
+  // The producer adds a song, the engineer selects it and records from
+  // take_start; the take's id, or empty.
+  std::string start_take(audio_client& eng, audio_client& prod) {
+    const auto song = prod.sdk->submit(add_song{"Lighthouse", std::nullopt});
+    EXPECT_TRUE(song) << song.message();
+    if (!song)
+      return {};
+    EXPECT_TRUE(eng.sdk->submit(select_song{"s" + std::to_string(song.value())}));
+    const auto take = eng.sdk->submit(record{take_start});
+    EXPECT_TRUE(take) << take.message();
+    return take ? "tk" + std::to_string(take.value()) : std::string();
+  }
+
+  // Stops at `position`, waits for the take's program file in the replica
+  // and on disk, and decodes it.
+  void stop_and_collect(audio_client& eng, event_log<event_info>& changes,
+                        const std::string& take_id, std::int64_t position, recorded& r) {
+    const auto stopped = eng.sdk->submit(stop{position});
+    EXPECT_TRUE(stopped) << stopped.message();
+    // The file closes with the take; the server reports it in the state.
+    const bool reported =
+        changes.wait_for([](const event_info& e) { return e.kind == "take_file_recorded"; })
+            .has_value();
+    EXPECT_TRUE(reported) << "no take_file_recorded event";
+    const auto state = eng.sdk->state();
+    const auto* recorded_take = state.find_take(take_id);
+    EXPECT_NE(recorded_take, nullptr);
+    if (recorded_take == nullptr || recorded_take->files.size() != 1)
+      return;
+    r.file = recorded_take->files.front();
+    // The disk thread renames the finished file; the report may come first.
+    r.path = server.recordings_dir() + "/" + session_id + "/" + take_id + "-program-" + r.file->id +
+             ".opus";
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!std::filesystem::exists(r.path) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(10ms);  // polling a condition, with a deadline
+    r.audio = decode(r.path);
+  }
+
   // The engineer publishes the program through the proxy, records a take of
   // a song the producer added, plays the music from the take's start and
   // stops; returns the take's file once it is in the replica and on disk.
@@ -81,54 +120,26 @@ class sdk_take_recording_e2e : public audio_e2e {
     auto prod = connect(bob);
     const auto joined = prod.sdk->join(session_id);
     EXPECT_TRUE(joined) << joined.message();
-
     auto publisher = eng.sdk->publish(stream_kind::program, options);
     EXPECT_TRUE(publisher) << publisher.message();
-    const auto song = prod.sdk->submit(add_song{"Lighthouse", std::nullopt});
-    EXPECT_TRUE(song) << song.message();
-    if (!publisher || !song)
+    const auto take_id = start_take(eng, prod);
+    if (!publisher || take_id.empty())
       return r;
-    EXPECT_TRUE(eng.sdk->submit(select_song{"s" + std::to_string(song.value())}));
-    const auto take = eng.sdk->submit(record{take_start});
-    EXPECT_TRUE(take) << take.message();
-    if (!take)
-      return r;
-    const auto take_id = "tk" + std::to_string(take.value());
 
     // The capture callback: music from the take's start, in real time.
     const auto source = mt::music_signal(total_samples);
-    using clock = std::chrono::steady_clock;
-    const auto start = clock::now() + 10ms;
+    const auto start = std::chrono::steady_clock::now() + 10ms;
     for (std::size_t k = 0; k < music_frames + tail_frames; ++k) {
       std::this_thread::sleep_until(start + k * 10ms);
       publisher.value().send(
           std::span<const float>(source).subspan(k * audio_chunk * 2, audio_chunk * 2),
           take_start + static_cast<std::int64_t>(k * audio_chunk));
     }
-    const auto stopped = eng.sdk->submit(stop{static_cast<std::int64_t>(total_samples)});
-    EXPECT_TRUE(stopped) << stopped.message();
-
-    // The file closes with the take; the server reports it in the state.
-    const bool reported =
-        changes->wait_for([](const event_info& e) { return e.kind == "take_file_recorded"; })
-            .has_value();
-    EXPECT_TRUE(reported) << "no take_file_recorded event";
+    stop_and_collect(eng, *changes, take_id, static_cast<std::int64_t>(total_samples), r);
     r.sent = publisher.value().stats();
     r.network = proxy.counts();
-    const auto state = eng.sdk->state();
-    const auto* recorded_take = state.find_take(take_id);
-    EXPECT_NE(recorded_take, nullptr);
-    if (recorded_take == nullptr || recorded_take->files.size() != 1)
+    if (!r.file)
       return r;
-    r.file = recorded_take->files.front();
-    // The disk thread renames the finished file; the report may come first.
-    r.path = server.recordings_dir() + "/" + session_id + "/" + take_id + "-program-" + r.file->id +
-             ".opus";
-    const auto deadline = clock::now() + 10s;
-    while (!std::filesystem::exists(r.path) && clock::now() < deadline)
-      std::this_thread::sleep_for(10ms);  // polling a condition, with a deadline
-    r.audio = decode(r.path);
-
     std::printf(
         "[take] %s: uplink media %llu dropped %llu (isolated %llu, in bursts %llu), resends "
         "%llu (dropped %llu), NACKs %llu | publisher: nacks %llu resent %llu misses %llu | "
@@ -221,6 +232,63 @@ TEST_F(sdk_take_recording_e2e, without_a_history_the_bursts_stay_gaps) {
   EXPECT_GT(r.file->unhealed_gaps, 0u);
   EXPECT_GT(r.file->healed_gaps, 0u);
   EXPECT_EQ(r.file->healed_gaps + r.file->unhealed_gaps, r.network.dropped);
+  ASSERT_TRUE(r.audio.opened) << r.path;
+  EXPECT_EQ(static_cast<std::uint64_t>(r.audio.pcm_total), r.file->duration_samples);
+}
+
+// Over the WebSocket nothing is lost on the way, so the recorder only ever
+// asks for what never left the client: here a 1 s chunk handed to send()
+// at once, 100 frames into the 64-slot capture ring before the network
+// thread is woken. Its NACKs come in MediaFrames; the publisher counts them
+// and, having never sent those frames, counts misses instead of resending.
+TEST_F(sdk_take_recording_e2e, nacks_reach_a_publisher_on_the_websocket) {
+  media_options media;
+  media.transport = media_transport::websocket;
+  auto eng = joined_with_media(ada, media);
+  auto changes = std::make_shared<event_log<event_info>>();
+  eng.sdk->on_state_changed([changes](const event_info& e) { changes->push(e); });
+  auto prod = connect(bob);
+  ASSERT_TRUE(prod.sdk->join(session_id));
+  auto publisher = eng.sdk->publish(stream_kind::program, encoder_options::music());
+  ASSERT_TRUE(publisher) << publisher.message();
+  const auto take_id = start_take(eng, prod);
+  ASSERT_FALSE(take_id.empty());
+
+  constexpr std::size_t burst_frames = 100, paced_frames = 50;
+  const auto source = mt::music_signal((burst_frames + paced_frames) * audio_chunk);
+  publisher.value().send(std::span<const float>(source).first(burst_frames * audio_chunk * 2),
+                         take_start);
+  const auto start = std::chrono::steady_clock::now() + 10ms;
+  for (std::size_t k = burst_frames; k < burst_frames + paced_frames; ++k) {
+    std::this_thread::sleep_until(start + (k - burst_frames) * 10ms);
+    publisher.value().send(
+        std::span<const float>(source).subspan(k * audio_chunk * 2, audio_chunk * 2),
+        take_start + static_cast<std::int64_t>(k * audio_chunk));
+  }
+  recorded r;
+  stop_and_collect(eng, *changes, take_id,
+                   static_cast<std::int64_t>((burst_frames + paced_frames) * audio_chunk), r);
+  ASSERT_TRUE(r.file.has_value());
+  const auto sent = publisher.value().stats();
+  std::printf(
+      "[take] websocket, capture ring overflow: overflows %llu, sent %llu | nacks %llu resent "
+      "%llu misses %llu | file healed %u unhealed %u\n",
+      static_cast<unsigned long long>(sent.queue_overflows),
+      static_cast<unsigned long long>(sent.sent_websocket),
+      static_cast<unsigned long long>(sent.nacks_received),
+      static_cast<unsigned long long>(sent.packets_resent),
+      static_cast<unsigned long long>(sent.resend_misses), r.file->healed_gaps,
+      r.file->unhealed_gaps);
+  ASSERT_GT(sent.queue_overflows, 1u);
+  EXPECT_EQ(sent.sent_udp, 0u);
+  EXPECT_GT(sent.nacks_received, 0u);
+  EXPECT_EQ(sent.packets_resent, 0u);
+  EXPECT_GE(sent.resend_misses, sent.queue_overflows - 1);
+  // The frame just before the hole comes back from the next datagram's
+  // redundant copy (the encoder made it, the ring dropped it); the rest of
+  // the hole stays.
+  EXPECT_EQ(r.file->healed_gaps, 1u);
+  EXPECT_EQ(r.file->unhealed_gaps, sent.queue_overflows - 1);
   ASSERT_TRUE(r.audio.opened) << r.path;
   EXPECT_EQ(static_cast<std::uint64_t>(r.audio.pcm_total), r.file->duration_samples);
 }
