@@ -1,7 +1,9 @@
 // The producer's console in headless Chromium against a live controlroomd
 // (started by console_test.sh), with an engineer on the C++ SDK
 // (console_peer) streaming a known signal:
-//   - a bad token and a bad invite each show a clear page;
+//   - a bad token, a bad invite and a used-up invite each show a clear page;
+//   - a token link, and an invite link the engineer creates over the admin
+//     API, open the console for the producer's role;
 //   - the static assets come with the right types and caching headers;
 //   - the page plays the program mix (a tap on its audio graph: the signal
 //     is there and correlates with the source at the positions it claims);
@@ -254,10 +256,31 @@ try {
     await page.screenshot({ path: path.join(shots, 'invalid-invite.png') });
   });
 
-  await check('the invite link opens the console, joined as producer', async () => {
+  await check('a token link opens the console, joined as producer', async () => {
     await page.goto(`${base}/console/#token=${args.producer}&session=${session}`);
     await page.reload();
     await page.locator(`#takes tr[data-take="${take}"]`).waitFor({ timeout: 10000 });
+    assert.match(await page.locator('#me').textContent(), /pia · producer/);
+  });
+
+  let invitePath;
+  await check('an invite link opens the console as a guest producer', async () => {
+    // The engineer invites a producer over the admin API; the link is all
+    // the guest gets.
+    const res = await fetch(`${base}/api/v1/sessions/${session}/invites`, {
+      method: 'POST', headers: { Authorization: `Bearer ${args.engineer}`,
+        'Content-Type': 'application/json' },
+      body: JSON.stringify({ role: 'producer', label: 'browser test' }) });
+    assert.equal(res.status, 201, await res.clone().text());
+    invitePath = (await res.json()).console_path;
+    assert.match(invitePath, /^\/console\/#invite=/);
+    await page.goto(`${base}${invitePath}`);
+    await page.reload();
+    await page.locator('#welcome').waitFor({ state: 'visible', timeout: 10000 });
+    await page.fill('#welcome-name', 'Paula');
+    await page.click('#welcome button');
+    await page.locator(`#takes tr[data-take="${take}"]`).waitFor({ timeout: 10000 });
+    assert.match(await page.locator('#me').textContent(), /Paula · producer/);
     assert.match(await page.locator('#me').textContent(), /producer/);
     assert.equal(await page.locator('#mode').textContent(), 'PLAYING');
     assert.match(await page.locator('#people').textContent(), /eddie/);
@@ -406,6 +429,17 @@ try {
     assert.equal(diff, null, JSON.stringify(diff));
   });
 
+
+  await check('a used-up invite shows a clear page', async () => {
+    const again = await context.newPage();
+    await again.goto(`${base}${invitePath}`);
+    await again.locator('#welcome').waitFor({ state: 'visible', timeout: 10000 });
+    await again.click('#welcome button');
+    await again.locator('#fatal').waitFor({ state: 'visible', timeout: 10000 });
+    assert.match(await again.locator('#fatal-title').textContent(), /not valid/);
+    await again.screenshot({ path: path.join(shots, 'invite-used-up.png') });
+    await again.close();
+  });
 
   await check('without WebCodecs the console says so and still directs', async () => {
     // As in a browser without WebCodecs audio: the page must not go blank.
