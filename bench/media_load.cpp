@@ -15,7 +15,8 @@
 // (x --growth per step, --step-seconds each) until a step loses a datagram,
 // then bisects --refine times: the highest zero-loss rate. suite is search,
 // then fixed at half the found rate, then --pair-sessions two-party sessions
-// (0: none).
+// (0: none). ladder runs one fixed step per --ladder count, growing the same
+// sessions (the peer benchmark's rising load).
 //
 // Threading: one io_context thread owns the control connections; the UDP
 // load runs on the main thread (and a receiver thread with --threads 2).
@@ -26,6 +27,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <sys/resource.h>
@@ -72,12 +74,14 @@ struct options {
   bool shared_send_socket = true;
   bool shared_receive_socket = true;
   int setup_concurrency = 16;
+  std::vector<std::size_t> ladder;  // mode ladder: one fixed step per count
   std::string json;
 };
 
 const char* usage =
     "media_load --token T [--url ws://127.0.0.1:7700/v1/control] [--server-pid PID]\n"
-    "  [--mode fixed|search|suite] [--transport udp|websocket] [--json FILE]\n"
+    "  [--mode fixed|search|suite|ladder] [--ladder 10,20,40] [--transport udp|websocket]\n"
+    "  [--json FILE]\n"
     "  scenario: [--sessions 500] [--participants 2] [--frame-ms 5] [--bitrate-kbps 256]\n"
     "            [--opus-bytes N] [--redundancy 1] [--seconds 10] [--warmup 1] [--grace 0.3]\n"
     "  search:   [--start-sessions 100] [--max-sessions 2000] [--growth 1.5] [--refine 2]\n"
@@ -117,6 +121,13 @@ options parse(int argc, char** argv) {
       {"--shared-receive-socket", [&](auto& v) { o.shared_receive_socket = v != "0"; }},
       {"--setup-concurrency", [&](auto& v) { o.setup_concurrency = std::stoi(v); }},
       {"--json", [&](auto& v) { o.json = v; }},
+      {"--ladder",
+       [&](auto& v) {
+         std::stringstream in(v);
+         for (std::string item; std::getline(in, item, ',');) {
+           o.ladder.push_back(std::stoul(item));
+         }
+       }},
   };
   for (int i = 1; i < argc; i += 2) {
     const std::string key = argv[i];
@@ -132,8 +143,11 @@ options parse(int argc, char** argv) {
   if (o.participants < 2) {
     throw std::invalid_argument("--participants must be at least 2 (a publisher and a receiver)");
   }
-  if (o.mode != "fixed" && o.mode != "search" && o.mode != "suite") {
-    throw std::invalid_argument("--mode is fixed, search or suite");
+  if (o.mode != "fixed" && o.mode != "search" && o.mode != "suite" && o.mode != "ladder") {
+    throw std::invalid_argument("--mode is fixed, search, suite or ladder");
+  }
+  if (o.mode == "ladder" && o.ladder.empty()) {
+    throw std::invalid_argument("--mode ladder needs --ladder N,N,...");
   }
   if (o.transport != "udp" && o.transport != "websocket") {
     throw std::invalid_argument("--transport is udp or websocket");
@@ -349,6 +363,11 @@ int main(int argc, char** argv) {
     if (o.mode == "fixed") {
       run.run("fixed", o.sessions, o.participants, o.seconds);
       summary.emplace_back("fixed", 0);
+    } else if (o.mode == "ladder") {
+      for (const auto n : o.ladder) {
+        summary.emplace_back("sessions_" + std::to_string(n), static_cast<int>(run.steps().size()));
+        run.run("ladder", n, o.participants, o.seconds);
+      }
     } else {
       const int best = search(run, o);
       summary.emplace_back("max_zero_loss", best);

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Side by side with Mumble (docs/benchmarks.md): the same voice load on
+# controlroomd and on Mumble's server (murmurd 1.3.x, Debian's
+# mumble-server), in one run. Both servers run on loopback for the whole
+# run; each is measured in turn, with rising load:
+#
+#   rooms of PEER_BENCH_PARTICIPANTS (default 5: one speaker, four
+#   listeners): a controlroomd session (engineer publishing, the others
+#   receiving) or a Mumble channel (one user talking, the others in the
+#   channel); every speaker sends 5 ms frames of 322 Opus bytes (media_load's
+#   default stream: 256 kbit/s stereo with the previous frame repeated);
+#
+#   1. UDP: controlroomd's media plane (plaintext until issue 6) vs Mumble's
+#      OCB2-AES128 voice, PEER_BENCH_UDP_LADDER rooms (default 10,25,50,100);
+#   2. TCP: controlroomd's WebSocket fallback (ws://, no TLS) vs Mumble's
+#      UDPTunnel over TLS, PEER_BENCH_TCP_LADDER rooms (default 5,10,25,50).
+#
+#   bench/run-peer-bench.sh
+#
+# Prints each server's table, then the comparison (bench/peer_compare.py),
+# and writes peer_*.json into BENCH_OUT_DIR (default build-bench/bench).
+# Everything it starts is stopped on exit, also on failure or Ctrl-C.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+# shellcheck source=../scripts/lib/pg.sh
+source "$repo/scripts/lib/pg.sh"
+# shellcheck source=lib/controlroomd.sh
+source "$repo/bench/lib/controlroomd.sh"
+# shellcheck source=lib/murmur.sh
+source "$repo/bench/lib/murmur.sh"
+
+build=${MEDIA_BENCH_BUILD_DIR:-build-bench}
+out=${BENCH_OUT_DIR:-$build/bench}
+participants=${PEER_BENCH_PARTICIPANTS:-5}
+udp_ladder=${PEER_BENCH_UDP_LADDER:-10,25,50,100}
+tcp_ladder=${PEER_BENCH_TCP_LADDER:-5,10,25,50}
+seconds=${PEER_BENCH_SECONDS:-5}
+opus_bytes=322
+
+if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
+  bash scripts/install-deps.sh
+  bash bench/lib/bench-deps.sh
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCONTROLROOM_BUILD_BENCH=ON \
+    -DCONTROLROOM_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$build" --target controlroomd media_load mumble_load
+fi
+
+tmp=$(mktemp -d /tmp/controlroom-peer-bench.XXXXXX)
+# shellcheck disable=SC2317  # reached through the trap
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  murmur_stop || rc=1
+  controlroomd_stop || rc=1
+  rm -rf "$tmp"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+ulimit -n "$(ulimit -Hn)"
+mkdir -p "$out"
+
+controlroomd_start "$build"
+murmur_start
+echo "controlroomd pid $crd_pid ($crd_ws), murmurd pid $murmur_pid (port $murmur_port), $(murmurd -version 2>&1 | grep -o 'murmurd -- .*')"
+
+common=(--participants "$participants" --seconds "$seconds" --frame-ms 5)
+echo
+echo "== UDP: controlroomd (plaintext media), rooms $udp_ladder"
+"$build/bench/media_load" --url "$crd_ws" --token "$crd_token" --server-pid "$crd_pid" \
+  --mode ladder --ladder "$udp_ladder" "${common[@]}" --opus-bytes 160 --redundancy 1 \
+  --json "$out/peer_controlroom_udp.json"
+echo
+echo "== UDP: Mumble (OCB2-AES128), rooms $udp_ladder"
+"$build/bench/mumble_load" --port "$murmur_port" --superuser-password "$murmur_password" \
+  --server-pid "$murmur_pid" --transport udp --rooms "$udp_ladder" "${common[@]}" \
+  --opus-bytes "$opus_bytes" --json "$out/peer_mumble_udp.json"
+echo
+echo "== TCP: controlroomd WebSocket fallback (ws://), rooms $tcp_ladder"
+"$build/bench/media_load" --url "$crd_ws" --token "$crd_token" --server-pid "$crd_pid" \
+  --transport websocket --mode ladder --ladder "$tcp_ladder" "${common[@]}" --opus-bytes 160 \
+  --redundancy 1 --json "$out/peer_controlroom_websocket.json"
+echo
+echo "== TCP: Mumble UDPTunnel over TLS, rooms $tcp_ladder"
+# A fresh Mumble server: the UDP run's users are still connected to the first.
+murmur_stop
+murmur_start
+"$build/bench/mumble_load" --port "$murmur_port" --superuser-password "$murmur_password" \
+  --server-pid "$murmur_pid" --transport tcp --rooms "$tcp_ladder" "${common[@]}" \
+  --opus-bytes "$opus_bytes" --json "$out/peer_mumble_tcp.json"
+
+echo
+python3 bench/peer_compare.py "$out" | tee "$out/peer_comparison.txt"
