@@ -186,6 +186,9 @@ int main(int argc, char** argv) {
       print_row(stdout, r);
       summary.emplace_back("rooms_" + std::to_string(rooms), static_cast<int>(steps.size()));
       steps.push_back(r);
+      if (!o.json.empty()) {
+        write_json(o.json, d, steps, summary);  // after each step: a later failure keeps these
+      }
     }
     if (fleet.tunnelled_in_udp_mode() > 0 || fleet.decrypt_failures() > 0) {
       std::fprintf(stderr,
@@ -193,9 +196,6 @@ int main(int argc, char** argv) {
                    "%llu datagrams failed to decrypt\n",
                    static_cast<unsigned long long>(fleet.tunnelled_in_udp_mode()),
                    static_cast<unsigned long long>(fleet.decrypt_failures()));
-    }
-    if (!o.json.empty()) {
-      write_json(o.json, d, steps, summary);
     }
     return 0;
   } catch (const std::exception& e) {

@@ -27,6 +27,12 @@ def cpu_us(s):
     return s["server_cpu_us_per_forwarded_packet"]
 
 
+def server_drops(s):
+    # Datagrams the kernel dropped at a full socket buffer, minus those at the
+    # generator's own sockets: the server's (loopback; nothing else runs UDP).
+    return max(0, s["udp_rcvbuf_errors_machine"] - s["dropped_at_generator_sockets"])
+
+
 def ratio(a, b):
     return a / b if a > 0 and b > 0 else None
 
@@ -44,7 +50,8 @@ def main():
               f"{next(iter(a.values()))['participants']}, one speaker each")
         print(f"{'rooms':>5} {'fwd/s c':>9} {'fwd/s m':>9} {'us/pk c':>8} {'us/pk m':>8} "
               f"{'c/m cpu':>7} {'p50 c':>8} {'p50 m':>8} {'p99 c':>8} {'p99 m':>8} "
-              f"{'p99.9 c':>8} {'p99.9 m':>8} {'loss% c':>8} {'loss% m':>8} {'other%':>7}")
+              f"{'p99.9 c':>8} {'p99.9 m':>8} {'loss% c':>8} {'loss% m':>8} {'srvdrop c':>9} "
+              f"{'srvdrop m':>9} {'other%':>7}")
         rows = []
         total = {"c_cpu": 0.0, "c_pk": 0, "m_cpu": 0.0, "m_pk": 0}
         for rooms in sorted(set(a) & set(b)):
@@ -57,7 +64,8 @@ def main():
                   f"{cpu_us(c):>8.2f} {cpu_us(m):>8.2f} "
                   f"{(f'{r:.2f}' if r else '-'):>7} {lc['p50']:>8.0f} {lm['p50']:>8.0f} "
                   f"{lc['p99']:>8.0f} {lm['p99']:>8.0f} {lc['p999']:>8.0f} {lm['p999']:>8.0f} "
-                  f"{c['loss_percent']:>8.3f} {m['loss_percent']:>8.3f} {other:>7.0f}")
+                  f"{c['loss_percent']:>8.3f} {m['loss_percent']:>8.3f} {server_drops(c):>9} "
+                  f"{server_drops(m):>9} {other:>7.0f}")
             rows.append({"rooms": rooms, "cpu_ratio": r, "controlroomd": c, "mumble": m})
             total["c_cpu"] += max(c["server_cpu_seconds"], 0)
             total["c_pk"] += c["received"]
@@ -69,7 +77,9 @@ def main():
             print(f"all steps: controlroomd {total['c_cpu'] / total['c_pk'] * 1e6:.2f} us/packet, "
                   f"Mumble {total['m_cpu'] / total['m_pk'] * 1e6:.2f} us/packet: "
                   f"ratio {overall:.2f}")
-        print("(latency in us; other% = CPU of everything else on the machine, % of one core)")
+        print("(latency in us; srvdrop: datagrams dropped at the server's full UDP socket buffer, "
+              "from the kernel's RcvbufErrors;\n other% = CPU of everything else on the machine, "
+              "% of one core)")
         print()
         report[name] = {"rows": rows, "cpu_ratio_all_steps": overall}
     with open(os.path.join(out_dir, "peer_comparison.json"), "w") as f:

@@ -77,7 +77,8 @@ echo
 echo "== UDP: Mumble (OCB2-AES128), rooms $udp_ladder"
 "$build/bench/mumble_load" --port "$murmur_port" --superuser-password "$murmur_password" \
   --server-pid "$murmur_pid" --transport udp --rooms "$udp_ladder" "${common[@]}" \
-  --opus-bytes "$opus_bytes" --json "$out/peer_mumble_udp.json"
+  --opus-bytes "$opus_bytes" --json "$out/peer_mumble_udp.json" ||
+  echo "run-peer-bench: mumble_load (UDP) failed; the comparison lacks its steps" >&2
 echo
 echo "== TCP: controlroomd WebSocket fallback (ws://), rooms $tcp_ladder"
 "$build/bench/media_load" --url "$crd_ws" --token "$crd_token" --server-pid "$crd_pid" \
@@ -90,7 +91,8 @@ murmur_stop
 murmur_start
 "$build/bench/mumble_load" --port "$murmur_port" --superuser-password "$murmur_password" \
   --server-pid "$murmur_pid" --transport tcp --rooms "$tcp_ladder" "${common[@]}" \
-  --opus-bytes "$opus_bytes" --json "$out/peer_mumble_tcp.json"
+  --opus-bytes "$opus_bytes" --json "$out/peer_mumble_tcp.json" ||
+  echo "run-peer-bench: mumble_load (TCP) failed; the comparison lacks its steps" >&2
 
 echo
 python3 bench/peer_compare.py "$out" | tee "$out/peer_comparison.txt"

@@ -136,6 +136,10 @@ step_counts fleet::run_step(const step_config& cfg, const std::function<void()>&
               timespec ts{};
               std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
               arrival = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+            } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+              std::uint32_t drops = 0;
+              std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
+              l.rx.note_socket_drops(drops);
             }
           }
           const std::span<const std::uint8_t> dgram(
@@ -253,6 +257,7 @@ step_counts fleet::run_step(const step_config& cfg, const std::function<void()>&
     out.gap_packets += l->rx.gap_packets;
     out.late += l->rx.late;
     out.other += l->rx.other;
+    out.socket_drops += l->rx.socket_drops();
   }
   return out;
 }

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The whole benchmark suite in one command (docs/benchmarks.md):
+#
+#   bench/run-all.sh [OUT_DIR]        (default: build-bench/results/<UTC time>)
+#
+#   1. join storm and memory per participant (join_load), on a fresh server;
+#   2. durable intents/s and intent -> broadcast latency (intent_load);
+#   3. media relay: the highest zero-loss rate (search), half load, 500
+#      two-party stereo sessions, fan-out 1 -> 4, the WebSocket fallback
+#      (media_load; shorter steps than bench/run-media-bench.sh);
+#   4. microbenchmarks (micro_bench, Google Benchmark);
+#   5. the peer comparison with Mumble's server (bench/run-peer-bench.sh).
+#
+# Builds everything once (Release, build-bench/), prints every table, and
+# writes every JSON into OUT_DIR with the machine's description and how
+# busy the rest of the machine was (other%). About 10 minutes on 2 cores.
+# Everything it starts is stopped on exit, also on failure or Ctrl-C.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+# shellcheck source=../scripts/lib/pg.sh
+source "$repo/scripts/lib/pg.sh"
+# shellcheck source=lib/controlroomd.sh
+source "$repo/bench/lib/controlroomd.sh"
+
+build=${MEDIA_BENCH_BUILD_DIR:-build-bench}
+out=$(realpath -m "${1:-$build/results/$(date -u +%Y%m%dT%H%M%SZ)}")
+mkdir -p "$out"
+
+bash scripts/install-deps.sh
+bash bench/lib/bench-deps.sh
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCONTROLROOM_BUILD_BENCH=ON \
+  -DCONTROLROOM_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" --target controlroomd intent_load media_load mumble_load join_load \
+  micro_bench
+
+tmp=$(mktemp -d /tmp/controlroom-bench-all.XXXXXX)
+# shellcheck disable=SC2317  # reached through the trap
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  controlroomd_stop || rc=1
+  rm -rf "$tmp"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+ulimit -n "$(ulimit -Hn)"
+
+{
+  echo "date: $(date -u +%FT%TZ)"
+  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "cpus: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
+  echo "memory: $(grep MemTotal /proc/meminfo | awk '{print $2 / 1048576 " GiB"}')"
+  echo "kernel: $(uname -r)"
+  echo "loadavg at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "net.core.rmem_max: $(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo unknown)"
+} | tee "$out/machine.txt"
+
+controlroomd_start "$build"
+
+echo
+echo "== 1. join storm and memory per participant"
+"$build/bench/join_load" --url "$crd_ws" --token "$crd_token" --server-pid "$crd_pid" \
+  --sessions 20 --joins "${JOIN_BENCH_JOINS:-2000}" --concurrency 64 --json "$out/join_load.json"
+
+echo
+echo "== 2. durable intents (saturated, then steady 1,000/s)"
+"$build/bench/intent_load" --url "$crd_ws" --token "$crd_token" --sessions 50 --window 64 \
+  --seconds 5 --rate 1000 --json "$out/intent_load.json"
+
+echo
+echo "== 3. media relay (UDP): search, half load, 500 two-party sessions"
+"$build/bench/media_load" --url "$crd_ws" --token "$crd_token" --server-pid "$crd_pid" \
+  --mode suite --step-seconds 3 --seconds 5 --refine 1 --json "$out/media_load.json"
+echo
+echo "== 3b. media relay (UDP): fan-out 1 -> 4"
+"$build/bench/media_load" --url "$crd_ws" --token "$crd_token" --server-pid "$crd_pid" \
+  --mode suite --participants 5 --start-sessions 50 --pair-sessions 0 --step-seconds 3 \
+  --seconds 5 --refine 1 --json "$out/media_load_fanout.json"
+echo
+echo "== 3c. media relay: WebSocket fallback, 100 two-party sessions"
+"$build/bench/media_load" --url "$crd_ws" --token "$crd_token" --server-pid "$crd_pid" \
+  --transport websocket --mode fixed --sessions 100 --seconds 5 \
+  --json "$out/media_load_websocket.json"
+controlroomd_stop
+
+echo
+echo "== 4. microbenchmarks"
+"$build/bench/micro_bench" --benchmark_min_time=0.2 --benchmark_out="$out/micro_bench.json" \
+  --benchmark_out_format=json
+
+echo
+echo "== 5. side by side with Mumble"
+BENCH_SKIP_BUILD=1 BENCH_OUT_DIR="$out" MEDIA_BENCH_BUILD_DIR="$build" bash bench/run-peer-bench.sh
+
+echo
+echo "loadavg at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/machine.txt"
+echo "wrote $out"
