@@ -43,8 +43,10 @@ int serve(const config& cfg) {
 
   server srv(cfg);
   srv.start();
-  std::cout << "controlroomd ready: http://" << cfg.listen_address << ":" << srv.port()
-            << "/  ws://" << cfg.listen_address << ":" << srv.port() << "/v1/control"
+  const bool tls = !cfg.tls_cert_file.empty();
+  std::cout << "controlroomd ready: " << (tls ? "https" : "http") << "://" << cfg.listen_address
+            << ":" << srv.port() << "/  " << (tls ? "wss" : "ws") << "://" << cfg.listen_address
+            << ":" << srv.port() << "/v1/control"
             << "  udp media " << srv.media_ports().front() << ".." << srv.media_ports().back()
             << std::endl;
 

@@ -72,7 +72,7 @@ void to_proto(const session_options& in, v1::CreateSession* out) {
 
 status to_status(const v1::Error& error) {
   const int code = error.code();
-  if (code >= static_cast<int>(errc::malformed) && code <= static_cast<int>(errc::stale_version)) {
+  if (code >= static_cast<int>(errc::malformed) && code <= static_cast<int>(errc::moved)) {
     return {static_cast<errc>(code), error.message()};
   }
   return {errc::protocol_error,

@@ -33,6 +33,8 @@ class category final : public std::error_category {
         return "internal server error";
       case errc::stale_version:
         return "stale session version";
+      case errc::moved:
+        return "the session is on another node";
       case errc::invalid_url:
         return "invalid URL";
       case errc::connection_failed:

@@ -4,6 +4,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include <boost/asio/ssl/context.hpp>
 #include <pqxx/pqxx>
 
 #include "app/node_keeper.hpp"
@@ -13,6 +14,7 @@
 #include "media/media_switch.hpp"
 #include "metrics/server_metrics.hpp"
 #include "net/listener.hpp"
+#include "net/net_context.hpp"
 #include "net/udp_relay.hpp"
 #include "net/worker_pool.hpp"
 #include "net/ws_connection.hpp"
@@ -42,11 +44,31 @@ node_info describe_node(const config& cfg, std::uint16_t port) {
     node.url = cfg.public_url;
   } else {
     const bool any = cfg.listen_address == "0.0.0.0" || cfg.listen_address == "::";
-    node.url = "ws://" + (any ? host_name() : cfg.listen_address) + ":" + std::to_string(port) +
+    node.url = std::string(cfg.tls_cert_file.empty() ? "ws://" : "wss://") +
+               (any ? host_name() : cfg.listen_address) + ":" + std::to_string(port) +
                "/v1/control";
   }
   node.lease_ms = cfg.lease.count();
   return node;
+}
+
+std::unique_ptr<boost::asio::ssl::context> make_tls_context(const config& cfg) {
+  namespace ssl = boost::asio::ssl;
+  auto tls = std::make_unique<ssl::context>(ssl::context::tls_server);
+  // TLS 1.2 and 1.3 only.
+  tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                   ssl::context::single_dh_use);
+  boost::system::error_code ec;
+  tls->use_certificate_chain_file(cfg.tls_cert_file, ec);
+  if (ec) {
+    throw std::runtime_error("tls_cert_file '" + cfg.tls_cert_file + "': " + ec.message());
+  }
+  tls->use_private_key_file(cfg.tls_key_file, ssl::context::pem, ec);
+  if (ec) {
+    throw std::runtime_error("tls_key_file '" + cfg.tls_key_file + "': " + ec.message());
+  }
+  return tls;
 }
 
 std::size_t worker_count(const config& cfg) {
@@ -102,16 +124,18 @@ struct server::impl {
   take_file_writer files;
   node_info node;
   worker_pool workers;
+  // One media switch and UDP socket per worker. Declared after the workers
+  // (the sockets go before their io_contexts) and before the rooms (live
+  // sessions unregister their senders when they go).
+  std::vector<std::unique_ptr<media_switch>> switches;
+  std::vector<std::unique_ptr<udp_relay>> relays;
   room_directory rooms;
   services svc;
   api_router api;
   net_context net;
+  std::unique_ptr<boost::asio::ssl::context> tls;
   listener accept;
   node_keeper keeper{db, rooms, node};
-  // One media switch and UDP socket per worker (declared after the workers:
-  // the sockets go before their io_contexts).
-  std::vector<std::unique_ptr<media_switch>> switches;
-  std::vector<std::unique_ptr<udp_relay>> relays;
   std::vector<std::uint16_t> media_ports;
   std::uint16_t port = 0;
   bool running = false;
@@ -126,6 +150,10 @@ server::~server() {
 void server::start() {
   set_log_level(impl_->cfg.log_level);
   auto& s = *impl_;
+  if (!s.cfg.tls_cert_file.empty()) {
+    s.tls = make_tls_context(s.cfg);
+    s.net.tls = s.tls.get();
+  }
   s.port = s.accept.start(s.cfg.listen_address, s.cfg.port);
   s.node = describe_node(s.cfg, s.port);
   s.svc.node = &s.node;
@@ -221,6 +249,10 @@ void server::stop() {
   while (s.metrics.connections_open.value() > 0 && std::chrono::steady_clock::now() < close_by) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  // Sessions still live (their clients did not leave in time) end on their
+  // own workers: takes are closed and reported while the disk thread and
+  // the database still run.
+  s.rooms.unload_all(deadline);
   s.files.stop();  // after the sessions ended their takes, before the database
   s.writer.stop();
   s.keeper.stop(deadline);

@@ -96,6 +96,12 @@ const std::vector<key_spec>& specs() {
          c.udp_buffer_bytes = parse_int<std::size_t>(v, 64 * 1024, 1024 * 1024 * 1024);
        },
        [](const config& c) { return std::to_string(c.udp_buffer_bytes); }},
+      {"tls_cert_file", "PEM certificate chain: serve https/wss (with tls_key_file)",
+       [](config& c, const std::string& v) { c.tls_cert_file = v; },
+       [](const config& c) { return c.tls_cert_file; }},
+      {"tls_key_file", "PEM private key of tls_cert_file",
+       [](config& c, const std::string& v) { c.tls_key_file = v; },
+       [](const config& c) { return c.tls_key_file; }},
       {"node_id", "this node's name among nodes sharing the database (empty: hostname-port)",
        [](config& c, const std::string& v) { c.node_id = v; },
        [](const config& c) { return c.node_id; }},
@@ -244,6 +250,9 @@ void validate(const config& cfg) {
   }
   if (cfg.listen_address.empty()) {
     throw config_error("listen_address must not be empty");
+  }
+  if (cfg.tls_cert_file.empty() != cfg.tls_key_file.empty()) {
+    throw config_error("tls_cert_file and tls_key_file go together: set both, or neither");
   }
 }
 

@@ -32,6 +32,9 @@ struct config {
   std::string media_public_host;           // announced in MediaOpened; empty: the client's host
   std::size_t media_queue_limit = 64;      // MediaFrames queued per WebSocket receiver
   std::size_t udp_buffer_bytes = 4 << 20;  // SO_RCVBUF / SO_SNDBUF of each media socket
+  // TLS (https/wss) on the control port when both are set (PEM files).
+  std::string tls_cert_file;  // certificate chain
+  std::string tls_key_file;   // its private key
   // Several nodes on one database (docs/operations.md).
   std::string node_id;     // empty: "<hostname>-<port>"
   std::string public_url;  // WebSocket URL clients use for this node; empty: from address/port

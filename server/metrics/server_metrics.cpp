@@ -45,6 +45,9 @@ server_metrics::server_metrics(metrics_registry& r)
       bytes_out(r.add_counter("controlroom_ws_bytes_sent_total", "WebSocket payload bytes sent")),
       malformed_frames(r.add_counter("controlroom_ws_malformed_frames_total",
                                      "Frames that did not parse as a ClientEnvelope")),
+      tls_handshake_failures(r.add_counter("controlroom_tls_handshake_failures_total",
+                                           "TLS handshakes that failed (wrong protocol, "
+                                           "certificate refused by the client, timeout)")),
       error_replies(r.add_counter("controlroom_error_replies_total",
                                   "Error replies sent on the control plane")),
       http_requests(r.add_counter("controlroom_http_requests_total", "HTTP requests served")),

@@ -39,6 +39,7 @@ struct server_metrics {
   counter& bytes_in;
   counter& bytes_out;
   counter& malformed_frames;
+  counter& tls_handshake_failures;
   counter& error_replies;
   counter& http_requests;
   gauge& sessions_live;

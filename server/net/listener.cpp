@@ -8,11 +8,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "http/api_router.hpp"
 #include "net/worker_pool.hpp"
-#include "net/ws_connection.hpp"
+#include "net/ws_session.hpp"
 #include "util/log.hpp"
 
 namespace controlroom::server {
@@ -64,14 +65,14 @@ http::response<http::string_body> to_beast(const http_response& r, unsigned vers
   return res;
 }
 
-asio::awaitable<void> serve_http(tcp::socket socket, net_context& ctx, std::size_t worker) {
-  beast::tcp_stream stream(std::move(socket));
+template <class Stream>
+asio::awaitable<void> serve_http(Stream stream, net_context& ctx, std::size_t worker) {
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(ctx.cfg.max_http_body_bytes);
     parser.header_limit(16 * 1024);
-    stream.expires_after(ctx.cfg.handshake_timeout);
+    beast::get_lowest_layer(stream).expires_after(ctx.cfg.handshake_timeout);
     auto [ec, ignored] =
         co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (ec) {
@@ -86,8 +87,8 @@ asio::awaitable<void> serve_http(tcp::socket socket, net_context& ctx, std::size
     const auto target = std::string(req.target());
     const auto path = target.substr(0, target.find('?'));
     if (beast::websocket::is_upgrade(req) && path == control_path) {
-      stream.expires_never();
-      auto conn = std::make_shared<ws_connection>(stream.release_socket(), ctx, worker);
+      beast::get_lowest_layer(stream).expires_never();
+      auto conn = std::make_shared<ws_session<Stream>>(std::move(stream), ctx, worker);
       conn->start(std::move(req));
       co_return;
     }
@@ -109,8 +110,33 @@ asio::awaitable<void> serve_http(tcp::socket socket, net_context& ctx, std::size
       break;
     }
   }
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  } else {
+    // Asynchronously: a synchronous TLS shutdown inside a coroutine would
+    // block the worker's only thread.
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+// Plain TCP, or TLS first (https/wss) when a certificate is configured.
+asio::awaitable<void> serve(tcp::socket socket, net_context& ctx, std::size_t worker) {
+  if (ctx.tls == nullptr) {
+    co_await serve_http(beast::tcp_stream(std::move(socket)), ctx, worker);
+    co_return;
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *ctx.tls);
+  beast::get_lowest_layer(stream).expires_after(ctx.cfg.handshake_timeout);
+  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                              asio::as_tuple(asio::use_awaitable));
+  if (ec) {
+    ctx.metrics.tls_handshake_failures.inc();
+    log(log_level::debug, "net", "TLS handshake failed: ", ec.message());
+    co_return;
+  }
+  co_await serve_http(std::move(stream), ctx, worker);
 }
 
 }  // namespace
@@ -134,7 +160,7 @@ struct listener::impl : std::enable_shared_from_this<impl> {
       ctx.metrics.connections_accepted.inc();
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      asio::co_spawn(workers.context(worker), serve_http(std::move(socket), ctx, worker),
+      asio::co_spawn(workers.context(worker), serve(std::move(socket), ctx, worker),
                      [](std::exception_ptr error) {
                        if (!error) {
                          return;

@@ -9,6 +9,10 @@
 
 #include "control/services.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
+
 namespace controlroom::server {
 
 class api_router;
@@ -20,6 +24,8 @@ struct net_context {
   api_router& api;
   server_metrics& metrics;
   const config& cfg;
+  /// TLS for HTTP and the WebSocket (https/wss); nullptr: plain TCP.
+  boost::asio::ssl::context* tls = nullptr;
   /// Open WebSocket connections of each worker, for shutdown.
   std::vector<std::unordered_map<ws_connection*, std::weak_ptr<ws_connection>>> open;
 };

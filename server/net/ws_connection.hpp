@@ -1,70 +1,19 @@
 #pragma once
 
-// One client's control-plane WebSocket. Owns the stream, its read buffer and
-// two bounded outbound queues with one write in flight: state frames (never
-// dropped; overflowing them disconnects the slow reader) go first, media
-// frames (audio over the fallback path; the oldest is dropped when full)
-// fill the gaps. Lives on the worker that
-// accepted it: every member is touched only on that worker's thread, and
-// send()/post() from elsewhere hop onto it.
-
-#include <atomic>
-#include <deque>
-#include <memory>
-
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
+// A control-plane WebSocket connection as the rest of the server sees it,
+// whatever carries it (TCP or TLS: net/ws_session.hpp). No Beast here, so
+// the server's wiring does not compile it.
 
 #include "control/peer.hpp"
 #include "metrics/server_metrics.hpp"
-#include "net/net_context.hpp"
 
 namespace controlroom::server {
 
-class ws_connection final : public peer, public std::enable_shared_from_this<ws_connection> {
+class ws_connection : public peer {
  public:
-  using request = boost::beast::http::request<boost::beast::http::string_body>;
-
-  ws_connection(boost::asio::ip::tcp::socket&& socket, net_context& ctx, std::size_t worker);
-
-  /// Completes the WebSocket handshake for `upgrade` and serves the peer.
-  void start(request upgrade);
-
-  const std::string& id() const override { return id_; }
-  void send(frame_ptr frame) override;
-  void send_media(frame_ptr frame) override;
-  void post(std::function<void()> fn) override;
-  bool closed() const override { return closed_.load(); }
-
   /// Closes with a reason the client can read (going away on shutdown).
   /// Thread-safe.
-  void shutdown(close_reason reason);
-
- private:
-  void do_send(frame_ptr frame);
-  void do_send_media(frame_ptr frame);
-  void do_write();
-  void on_write(boost::beast::error_code ec, std::size_t bytes);
-  void do_close(close_reason reason);
-  void send_close();
-  void finish(close_reason reason);
-
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
-  net_context& ctx_;
-  const std::size_t worker_;
-  const std::string id_;
-  boost::beast::flat_buffer buffer_;
-  std::deque<frame_ptr> queue_;        // state and replies
-  std::deque<frame_ptr> media_queue_;  // MediaFrames
-  frame_ptr in_flight_;                // the frame being written
-  bool writing_ = false;
-  bool closing_ = false;
-  close_reason reason_ = close_reason::peer;
-  std::atomic<bool> closed_{false};
+  virtual void shutdown(close_reason reason) = 0;
 };
 
 }  // namespace controlroom::server

@@ -1,5 +1,7 @@
 #include "session/room_directory.hpp"
 
+#include <condition_variable>
+
 #include "metrics/server_metrics.hpp"
 
 namespace controlroom::server {
@@ -9,6 +11,36 @@ room_directory::room_directory(worker_set& workers, live_session::dependencies d
 
 std::size_t room_directory::owner_of(const std::string& session_id) const {
   return std::hash<std::string>{}(session_id) % workers_.size();
+}
+
+void room_directory::unload_all(std::chrono::steady_clock::time_point deadline) {
+  struct latch {
+    std::mutex mutex;
+    std::condition_variable done;
+    std::size_t left;
+  };
+  auto remaining = std::make_shared<latch>();
+  remaining->left = workers_.size();
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    workers_.post(i, [this, i, remaining] {
+      auto sessions = std::move(sessions_[i]);
+      sessions_[i].clear();
+      deps_.metrics.sessions_live.add(-static_cast<std::int64_t>(sessions.size()));
+      {
+        std::lock_guard lock(live_mutex_);
+        for (const auto& [id, session] : sessions) {
+          live_.erase(id);
+        }
+      }
+      sessions.clear();  // destroyed here, on their owner
+      std::lock_guard lock(remaining->mutex);
+      if (--remaining->left == 0) {
+        remaining->done.notify_all();
+      }
+    });
+  }
+  std::unique_lock lock(remaining->mutex);
+  remaining->done.wait_until(lock, deadline, [&] { return remaining->left == 0; });
 }
 
 std::vector<std::string> room_directory::live_sessions() const {

@@ -6,6 +6,7 @@
 // loaded from the database when someone joins it and dropped from memory
 // once nobody is in it and nothing is in flight.
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -32,6 +33,10 @@ class room_directory {
   /// Gives every worker's sessions that worker's media switch (index:
   /// worker). Call before the workers start.
   void set_media(std::vector<media_switch*> switches) { media_ = std::move(switches); }
+
+  /// Drops every live session, each on its owner's thread (their take
+  /// recordings end), and waits for that until `deadline`. For shutdown.
+  void unload_all(std::chrono::steady_clock::time_point deadline);
 
   /// The ids of every session live on this node now. Thread-safe.
   std::vector<std::string> live_sessions() const;

@@ -9,14 +9,14 @@
 // proves the server has handled that datagram (one socket, in order).
 
 #include <filesystem>
-#include <google/protobuf/text_format.h>
-#include <opusfile.h>
 #include <fstream>
+#include <opusfile.h>
 #include <random>
 #include <set>
 #include <thread>
 
 #include <boost/json.hpp>
+#include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 

@@ -19,7 +19,7 @@ namespace controlroom {
 
 /// What went wrong.
 ///
-/// Values 1..11 mirror the server's `controlroom.v1.ErrorCode` number for
+/// Values 1..12 mirror the server's `controlroom.v1.ErrorCode` number for
 /// number: the call reached the server and the server refused it. Values from
 /// 100 up are raised by the SDK itself.
 enum class errc {
@@ -34,6 +34,7 @@ enum class errc {
   unavailable,          ///< server: database unreachable or draining; retry later
   internal,             ///< server: a bug or an unexpected failure on the server
   stale_version,        ///< server: the state changed since the version an intent named
+  moved,                ///< server: the session is live on another node (see the message)
 
   invalid_url = 100,  ///< client_config::url cannot be used
   connection_failed,  ///< name resolution or TCP connect failed

@@ -29,7 +29,8 @@ TEST(error_category, server_codes_share_the_protos_numbers) {
   EXPECT_EQ(static_cast<int>(errc::unavailable), v1::ERROR_CODE_UNAVAILABLE);
   EXPECT_EQ(static_cast<int>(errc::internal), v1::ERROR_CODE_INTERNAL);
   EXPECT_EQ(static_cast<int>(errc::stale_version), v1::ERROR_CODE_STALE_VERSION);
-  EXPECT_EQ(v1::ErrorCode_MAX, v1::ERROR_CODE_STALE_VERSION) << "a new server code needs an errc";
+  EXPECT_EQ(static_cast<int>(errc::moved), v1::ERROR_CODE_MOVED);
+  EXPECT_EQ(v1::ErrorCode_MAX, v1::ERROR_CODE_MOVED) << "a new server code needs an errc";
 }
 
 TEST(error_category, client_codes_start_at_100) {

@@ -1,4 +1,7 @@
-#include "net/ws_connection.hpp"
+#pragma once
+
+// The members of ws_session<Stream>; included by the two TUs that
+// instantiate it. Heavy (Beast, coroutines): keep it out of other files.
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -10,19 +13,25 @@
 #include "control/dispatcher.hpp"
 #include "control/reply.hpp"
 #include "media/media_switch.hpp"
+#include "net/ws_session.hpp"
 #include "util/crypto.hpp"
 #include "util/log.hpp"
 
 namespace controlroom::server {
 
+namespace detail_ws {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
+}  // namespace detail_ws
+using namespace detail_ws;  // only the two ws_session TUs include this file
 
-ws_connection::ws_connection(asio::ip::tcp::socket&& socket, net_context& ctx, std::size_t worker)
-    : ws_(std::move(socket)), ctx_(ctx), worker_(worker), id_(random_base64url(9)) {}
+template <class Stream>
+ws_session<Stream>::ws_session(Stream&& stream, net_context& ctx, std::size_t worker)
+    : ws_(std::move(stream)), ctx_(ctx), worker_(worker), id_(random_base64url(9)) {}
 
-void ws_connection::start(request upgrade) {
+template <class Stream>
+void ws_session<Stream>::start(request upgrade) {
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = ctx_.cfg.handshake_timeout;
   // Beast pings a quiet peer at half the idle time and drops it if nothing
@@ -91,19 +100,22 @@ void ws_connection::start(request upgrade) {
       });
 }
 
-void ws_connection::send(frame_ptr frame) {
+template <class Stream>
+void ws_session<Stream>::send(frame_ptr frame) {
   asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
     self->do_send(std::move(frame));
   });
 }
 
-void ws_connection::send_media(frame_ptr frame) {
+template <class Stream>
+void ws_session<Stream>::send_media(frame_ptr frame) {
   asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
     self->do_send_media(std::move(frame));
   });
 }
 
-void ws_connection::post(std::function<void()> fn) {
+template <class Stream>
+void ws_session<Stream>::post(std::function<void()> fn) {
   asio::post(ws_.get_executor(), [self = shared_from_this(), fn = std::move(fn)] {
     if (!self->closed()) {
       fn();
@@ -111,11 +123,13 @@ void ws_connection::post(std::function<void()> fn) {
   });
 }
 
-void ws_connection::shutdown(close_reason reason) {
+template <class Stream>
+void ws_session<Stream>::shutdown(close_reason reason) {
   asio::post(ws_.get_executor(), [self = shared_from_this(), reason] { self->do_close(reason); });
 }
 
-void ws_connection::do_send(frame_ptr frame) {
+template <class Stream>
+void ws_session<Stream>::do_send(frame_ptr frame) {
   if (closed_ || closing_) {
     return;  // nothing new after the close began
   }
@@ -137,7 +151,8 @@ void ws_connection::do_send(frame_ptr frame) {
   }
 }
 
-void ws_connection::do_send_media(frame_ptr frame) {
+template <class Stream>
+void ws_session<Stream>::do_send_media(frame_ptr frame) {
   if (closed_ || closing_) {
     return;
   }
@@ -152,7 +167,8 @@ void ws_connection::do_send_media(frame_ptr frame) {
   }
 }
 
-void ws_connection::do_write() {
+template <class Stream>
+void ws_session<Stream>::do_write() {
   writing_ = true;
   auto& from = queue_.empty() ? media_queue_ : queue_;
   in_flight_ = std::move(from.front());
@@ -163,7 +179,8 @@ void ws_connection::do_write() {
                   });
 }
 
-void ws_connection::on_write(beast::error_code ec, std::size_t bytes) {
+template <class Stream>
+void ws_session<Stream>::on_write(beast::error_code ec, std::size_t bytes) {
   writing_ = false;
   in_flight_.reset();
   if (ec) {
@@ -180,7 +197,8 @@ void ws_connection::on_write(beast::error_code ec, std::size_t bytes) {
   }
 }
 
-void ws_connection::do_close(close_reason reason) {
+template <class Stream>
+void ws_session<Stream>::do_close(close_reason reason) {
   if (closing_ || closed_) {
     return;
   }
@@ -192,7 +210,8 @@ void ws_connection::do_close(close_reason reason) {
   }
 }
 
-void ws_connection::send_close() {
+template <class Stream>
+void ws_session<Stream>::send_close() {
   const auto reason = reason_;
   const auto code = reason == close_reason::shutdown         ? websocket::close_code::going_away
                     : reason == close_reason::protocol_error ? websocket::close_code::policy_error
@@ -201,7 +220,8 @@ void ws_connection::send_close() {
                   [self = shared_from_this()](beast::error_code) {});
 }
 
-void ws_connection::finish(close_reason reason) {
+template <class Stream>
+void ws_session<Stream>::finish(close_reason reason) {
   if (closed_.exchange(true)) {
     return;
   }
