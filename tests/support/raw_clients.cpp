@@ -40,7 +40,8 @@ void run_until(asio::io_context& ioc, const bool& done, std::chrono::millisecond
 
 http_result http_request(std::uint16_t port, const std::string& target, const std::string& method,
                          const std::string& bearer,
-                         const std::map<std::string, std::string>& headers) {
+                         const std::map<std::string, std::string>& headers,
+                         const std::string& body) {
   asio::io_context ioc;
   tcp::socket socket(ioc);
   socket.connect({asio::ip::make_address("127.0.0.1"), port});
@@ -49,6 +50,11 @@ http_result http_request(std::uint16_t port, const std::string& target, const st
   req.keep_alive(false);
   if (!bearer.empty()) {
     req.set(http::field::authorization, "Bearer " + bearer);
+  }
+  if (!body.empty()) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
   }
   for (const auto& [name, value] : headers) {
     req.set(name, value);

@@ -21,10 +21,12 @@ struct http_result {
   std::map<std::string, std::string> headers;  // by lower-case name
 };
 
-/// GET (or another method) on 127.0.0.1:port, with extra request headers.
+/// GET (or another method) on 127.0.0.1:port, with extra request headers
+/// and a body (sent as application/json unless the headers say otherwise).
 http_result http_request(std::uint16_t port, const std::string& target,
                          const std::string& method = "GET", const std::string& bearer = {},
-                         const std::map<std::string, std::string>& headers = {});
+                         const std::map<std::string, std::string>& headers = {},
+                         const std::string& body = {});
 
 class raw_ws {
  public:
