@@ -11,6 +11,7 @@ namespace controlroom::cli {
 void add_join_command(CLI::App& app);
 void add_session_commands(CLI::App& app);
 void add_take_commands(CLI::App& app);
-void add_admin_commands(CLI::App& app);
+void add_admin_commands(CLI::App& app);  // users, tokens, studios, sessions, invites
+void add_invite_commands(CLI::App& app);
 
 }  // namespace controlroom::cli

@@ -35,7 +35,8 @@ expect_status() {
 }
 
 # Help and usage, without a server.
-for sub in "" join marker comment rate pick songs show session takes download whoami; do
+for sub in "" join marker comment rate pick songs show session takes download whoami \
+  users tokens studios sessions invites "invites redeem"; do
   # shellcheck disable=SC2086  # "" means the top-level help
   "$cr" $sub --help >"$work/help" || fail "controlroom $sub --help failed"
   grep -q "Usage" "$work/help" || fail "controlroom $sub --help printed no usage"
@@ -112,4 +113,71 @@ head -c 1000 "$work/take.opus" >"$work/part.opus"
 "$cr" download "$url" "$file_id" --token "$prod" -o "$work/part.opus" --resume --json >/dev/null
 cmp -s "$work/take.opus" "$work/part.opus" || fail "a resumed download differs"
 expect_status 4 "$cr" download "$url" 00000000-0000-0000-0000-000000000000 --token "$prod" -o "$work/x"
+
+# Admin commands over the HTTP API: users, tokens, studios, sessions, invites.
+# (`controlroomd admin-token` makes admins: ops and pia both are; ari is not.)
+"$cr" users create "$url" --token "$eng" ari --json >"$work/ari.json"
+ari=$(json "$work/ari.json" 'j["id"]')
+expect_status 1 "$cr" users create "$url" --token "$eng" ari
+grep -q "exists already" "$work/err" || fail "no clear error for a taken name: $(cat "$work/err")"
+expect_status 4 "$cr" users show "$url" 00000000-0000-0000-0000-000000000000 --token "$eng"
+"$cr" users list "$url" --token "$eng" --json >"$work/users.json"
+[ "$(json "$work/users.json" 'sorted(u["name"] for u in j["users"])')" = "['ari', 'ops', 'pia']" ] ||
+  fail "users list: $(cat "$work/users.json")"
+"$cr" tokens issue "$url" --token "$eng" --user "$ari" --label cli --expires 3600 \
+  --json >"$work/ari_token.json"
+ari_token=$(json "$work/ari_token.json" 'j["token"]')
+"$cr" whoami "$url" --token "$ari_token" --json >"$work/ari_who.json"
+[ "$(json "$work/ari_who.json" 'j["name"]')" = ari ] || fail "the issued token is not ari's"
+expect_status 3 "$cr" users list "$url" --token "$ari_token"
+expect_status 3 "$cr" studios create "$url" "Ari's" --token "$ari_token"
+expect_status 3 "$cr" tokens issue "$url" --token "$ari_token" --user "$pia"
+"$cr" tokens list "$url" --token "$ari_token" --json >"$work/ari_tokens.json"
+[ "$(json "$work/ari_tokens.json" 'len([t for t in j["tokens"] if "token" not in t])')" = 1 ] ||
+  fail "tokens list: $(cat "$work/ari_tokens.json")"
+grep -q "$ari_token" "$work/ari_tokens.json" && fail "tokens list shows a secret"
+"$cr" studios create "$url" --token "$eng" "Studio B" --json >/dev/null
+"$cr" studios list "$url" --token "$ari_token" --json >"$work/studios.json"
+[ "$(json "$work/studios.json" 'len(j["studios"])')" = 2 ] || fail "studios: $(cat "$work/studios.json")"
+"$cr" sessions list "$url" --token "$prod" --json >"$work/sessions.json"
+[ "$(json "$work/sessions.json" '[s["id"] for s in j["sessions"]]')" = "['$sid']" ] ||
+  fail "sessions list: $(cat "$work/sessions.json")"
+"$cr" sessions list "$url" --token "$ari_token" --json >"$work/ari_sessions.json"
+[ "$(json "$work/ari_sessions.json" 'len(j["sessions"])')" = 0 ] ||
+  fail "a non-member sees sessions: $(cat "$work/ari_sessions.json")"
+
+# Invites: created by the engineer, redeemed by a guest who joins as artist;
+# used up, revoked and mistyped ones refused with clear errors.
+expect_status 3 "$cr" invites create "$url" "$sid" --token "$ari_token" --role artist
+expect_status 2 "$cr" invites create "$url" "$sid" --token "$eng" --role drummer
+"$cr" invites create "$url" "$sid" --token "$eng" --role artist --uses 1 --label Sam \
+  --json >"$work/invite.json"
+code=$(json "$work/invite.json" 'j["code"]')
+"$cr" invites list "$url" "$sid" --token "$eng" --json >"$work/invites.json"
+[ "$(json "$work/invites.json" '[(i["role"], i["status"]) for i in j["invites"]]')" = "[('artist', 'active')]" ] ||
+  fail "invites list: $(cat "$work/invites.json")"
+grep -q "$code" "$work/invites.json" && fail "invites list shows a code"
+"$cr" invites redeem "$url" "$code" --name sam --json >"$work/sam.json"
+[ "$(json "$work/sam.json" '(j["role"], j["session_id"], j["user"]["name"])')" = "('artist', '$sid', 'sam')" ] ||
+  fail "redeem: $(cat "$work/sam.json")"
+sam_token=$(json "$work/sam.json" 'j["token"]')
+"$cr" show "$url" "$sid" --token "$sam_token" --role artist --json >/dev/null ||
+  fail "the guest could not join as artist"
+expect_status 3 "$cr" show "$url" "$sid" --token "$sam_token" --role engineer
+expect_status 1 "$cr" invites redeem "$url" "$code"
+grep -q "used" "$work/err" || fail "no clear error for a used-up invite: $(cat "$work/err")"
+"$cr" invites create "$url" "$sid" --token "$eng" --role listener --json >"$work/invite2.json"
+"$cr" invites revoke "$url" "$(json "$work/invite2.json" 'j["id"]')" --token "$eng" --json >/dev/null
+expect_status 1 "$cr" invites redeem "$url" "$(json "$work/invite2.json" 'j["code"]')" --json
+grep -q "revoked" "$work/err" || fail "no clear error for a revoked invite: $(cat "$work/err")"
+expect_status 4 "$cr" invites redeem "$url" cri_no_such_code
+expect_status 2 "$cr" invites redeem "$url" "$code" --token "$prod" --name x
+
+# Revoking a token and disabling a user end their access.
+"$cr" tokens revoke "$url" "$(json "$work/ari_token.json" 'j["id"]')" --token "$eng" --json >/dev/null
+expect_status 3 "$cr" whoami "$url" --token "$ari_token"
+"$cr" users disable "$url" "$(json "$work/sam.json" 'j["user"]["id"]')" --token "$eng" --json \
+  >"$work/disabled.json"
+[ "$(json "$work/disabled.json" 'j["disabled"]')" = True ] || fail "disable: $(cat "$work/disabled.json")"
+expect_status 3 "$cr" whoami "$url" --token "$sam_token"
 echo "controlroom CLI: ok"
