@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config git curl ca-certificates
+  build-essential cmake ninja-build ccache pkg-config git curl ca-certificates openssl
   libboost1.81-dev libboost-json1.81-dev libssl-dev
   protobuf-compiler libprotobuf-dev
   libpqxx-dev libopus-dev libogg-dev libopusfile-dev

@@ -102,6 +102,29 @@ fi
 recordings=$state/recordings  # take files, kept across runs like the database
 mkdir -p "$recordings"
 
+# A self-signed certificate for local TLS, made once and kept with the data.
+# CONTROLROOM_TLS=1 serves https/wss with it (clients then need its
+# certificate as their CA file: $state/tls/cert.pem).
+tls_dir=$state/tls
+if [ ! -s "$tls_dir/cert.pem" ] || [ ! -s "$tls_dir/key.pem" ]; then
+  mkdir -p "$tls_dir"
+  chmod 0700 "$tls_dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 825 -nodes \
+    -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$tls_dir/key.pem" -out "$tls_dir/cert.pem" 2>/dev/null ||
+    die "openssl could not make a self-signed certificate in $tls_dir"
+fi
+tls_flags=()
+scheme=http
+ws_scheme=ws
+curl_tls=()
+if [ "${CONTROLROOM_TLS:-0}" = 1 ]; then
+  tls_flags=(--tls-cert-file="$tls_dir/cert.pem" --tls-key-file="$tls_dir/key.pem")
+  scheme=https
+  ws_scheme=wss
+  curl_tls=(--cacert "$tls_dir/cert.pem")
+fi
+
 pg_cluster_init "$pg_data" "$pg_sock" "$pg_port"
 cluster_started=1
 pg_cluster_start
@@ -118,7 +141,7 @@ token=$(printf '%s\n' "$token" | sed '/^[[:space:]]*$/d' | tail -n 1)
 
 say "starting controlroomd on 127.0.0.1:$port"
 "$server" serve --database-url="$db_url" --listen-address=127.0.0.1 --port="$port" \
-  --recordings-dir="$recordings" "$@" &
+  --media-port="$port" --recordings-dir="$recordings" "${tls_flags[@]}" "$@" &
 server_pid=$!
 
 healthy=
@@ -129,15 +152,15 @@ for ((i = 0; i < 120; i++)); do # up to ~30 s
     server_pid=
     die "controlroomd exited (status $status) before answering /healthz"
   fi
-  if curl -fs --max-time 2 -o /dev/null "http://127.0.0.1:$port/healthz"; then
+  if curl -fs --max-time 2 "${curl_tls[@]}" -o /dev/null "$scheme://127.0.0.1:$port/healthz"; then
     healthy=1
     break
   fi
   sleep 0.25
 done
-[ -n "$healthy" ] || die "controlroomd did not answer http://127.0.0.1:$port/healthz within 30 s"
+[ -n "$healthy" ] || die "controlroomd did not answer $scheme://127.0.0.1:$port/healthz within 30 s"
 
-base=http://127.0.0.1:$port
+base=$scheme://127.0.0.1:$port
 cat <<EOF
 
 Controlroom is running (controlroomd pid $server_pid).
@@ -145,7 +168,11 @@ Controlroom is running (controlroomd pid $server_pid).
   health          $base/healthz
   readiness       $base/readyz
   metrics         $base/metrics
-  control plane   ws://127.0.0.1:$port/v1/control
+  control plane   $ws_scheme://127.0.0.1:$port/v1/control
+  console         $base/console/
+  UDP media       ports $port.. (one per worker)
+  recordings      $recordings
+  TLS certificate $tls_dir/cert.pem (CONTROLROOM_TLS=1 serves https/wss with it)
   database        $db_url
   data            $pg_data (kept across runs)
 

@@ -48,6 +48,7 @@ NOT_FOR_IMAGE_BUILD = {
     "libopusfile-dev",  # an independent Ogg Opus reader for the recorder tests
     "postgresql-15", "postgresql-client-15",  # the test and run.sh clusters
     "clang-format", "python3-yaml",  # lint and this check
+    "openssl",  # run.sh's self-signed certificate
     "clang", "libclang-rt-14-dev",  # the fuzz targets
     "libcli11-dev", "libsndfile1-dev", "portaudio19-dev",  # the controlroom CLI, not the server
     "nodejs", "npm", "chromium",  # the browser console's npm packages and its tests
