@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # The whole benchmark suite in one command (docs/benchmarks.md):
 #
 #   bench/run-all.sh [OUT_DIR]        (default: build-bench/results/<UTC time>)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Side by side with Mumble (docs/benchmarks.md): the same voice load on
 # controlroomd and on Mumble's server (murmurd 1.3.x, Debian's
 # mumble-server), in one run. Both servers run on loopback for the whole

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2154  # sets variables for, and reads $tmp of, the sourcing script
 # Sourced by the bench scripts: a throwaway PostgreSQL cluster and a
 # controlroomd on loopback, both stopped by controlroomd_stop. Needs
 # scripts/lib/pg.sh sourced first, and $tmp (a directory the caller owns).

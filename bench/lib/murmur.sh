@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2154  # sets variables for, and reads $tmp of, the sourcing script
 # Sourced by the bench scripts: Mumble's server (murmurd 1.3.x) on loopback
 # with a generated configuration in a temporary directory of its own
 # (murmurd started as root drops to the mumble-server user, which must own
