@@ -26,6 +26,7 @@
 #include "media_report.hpp"
 #include "mumble/fleet.hpp"
 #include "mumble/ocb2.hpp"
+#include "mumble/self_test.hpp"
 
 using namespace controlroom::bench;
 
@@ -127,8 +128,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (o.self_test) {
-    const int failures = mumble::self_test();
-    std::printf("OCB2-AES128 self-test: %s\n", failures == 0 ? "passed" : "FAILED");
+    const int failures = mumble::self_test() + mumble::codec_self_test();
+    std::printf("OCB2-AES128, wire and crypt_state self-test: %s\n",
+                failures == 0 ? "passed" : "FAILED");
     return failures == 0 ? 0 : 1;
   }
   try {
@@ -137,8 +139,8 @@ int main(int argc, char** argv) {
       l.rlim_cur = l.rlim_max;
       ::setrlimit(RLIMIT_NOFILE, &l);
     }
-    if (mumble::self_test() != 0) {
-      throw std::runtime_error("the OCB2 self-test failed");
+    if (mumble::self_test() + mumble::codec_self_test() != 0) {
+      throw std::runtime_error("the self-test failed (mumble_load --self-test)");
     }
     run_description d;
     d.command_line = "mumble_load";
