@@ -15,9 +15,15 @@ bool valid_kind(std::uint8_t kind) noexcept {
 
 }  // namespace
 
+bool is_valid_timeline_position(std::int64_t position) noexcept {
+  return position == no_timeline_position ||
+         (position > -max_timeline_magnitude && position < max_timeline_magnitude);
+}
+
 bool is_valid(const media_header& h) noexcept {
   return is_valid_frame_samples(h.frame_samples) && (h.channels == 1 || h.channels == 2) &&
-         valid_kind(static_cast<std::uint8_t>(h.kind));
+         valid_kind(static_cast<std::uint8_t>(h.kind)) &&
+         is_valid_timeline_position(h.timeline_position);
 }
 
 std::optional<media_header> parse_header(std::span<const std::uint8_t> datagram) noexcept {

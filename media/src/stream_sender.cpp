@@ -33,6 +33,11 @@ std::error_code stream_sender::push(std::span<const float> pcm, std::uint64_t ca
   const auto channels = static_cast<std::size_t>(config_.codec.channels);
   if (pcm.size() % channels != 0)
     return make_error_code(errc::bad_frame_size);
+  // Receivers drop headers outside the timeline range; refuse them here.
+  if (!is_valid_timeline_position(timeline_position) ||
+      (timeline_position != no_timeline_position &&
+       timeline_position + static_cast<std::int64_t>(pcm.size()) >= max_timeline_magnitude))
+    return make_error_code(errc::bad_settings);
 
   // A jump of the timeline (or going on/off it) ends the partial frame.
   const bool jumped =

@@ -60,7 +60,7 @@ TEST(MediaHeader, RoundTripsEveryFieldAtItsLimits) {
           h.sender_id = 0xFFFFFFFF;
           h.sequence = static_cast<std::uint32_t>(flags) * 0x9E3779B9u;
           h.capture_time_us = ~std::uint64_t{0};
-          h.timeline_position = flags % 2 ? no_timeline_position : INT64_MAX;
+          h.timeline_position = flags % 2 ? no_timeline_position : max_timeline_magnitude - 1;
           const auto b = bytes_of(h);
           const auto parsed = parse_header(b);
           ASSERT_TRUE(parsed.has_value());
@@ -192,6 +192,35 @@ TEST(MediaHeader, RandomInputIsRejectedOrCanonical) {
   }
   // The biased half must reach acceptance often enough to mean something.
   EXPECT_GT(accepted, 10'000u);
+}
+
+}  // namespace
+}  // namespace controlroom::media
+
+namespace controlroom::media {
+namespace {
+
+TEST(header_timeline_range, positions_near_the_integer_limits_are_malformed) {
+  media_header h;
+  for (const std::int64_t bad :
+       {std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::max() - 119,
+        max_timeline_magnitude, -max_timeline_magnitude,
+        std::numeric_limits<std::int64_t>::min() + 1}) {
+    h.timeline_position = bad;
+    EXPECT_FALSE(is_valid(h)) << bad;
+    std::array<std::uint8_t, header_size> bytes{};
+    write_header(h, bytes);
+    EXPECT_FALSE(parse_header(bytes)) << bad;
+  }
+  for (const std::int64_t good : {no_timeline_position, std::int64_t{0}, std::int64_t{-48000},
+                                  max_timeline_magnitude - 1, -max_timeline_magnitude + 1}) {
+    h.timeline_position = good;
+    std::array<std::uint8_t, header_size> bytes{};
+    write_header(h, bytes);
+    const auto parsed = parse_header(bytes);
+    ASSERT_TRUE(parsed) << good;
+    EXPECT_EQ(parsed->timeline_position, good);
+  }
 }
 
 }  // namespace

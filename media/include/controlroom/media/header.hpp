@@ -91,12 +91,20 @@ struct media_header {
   friend bool operator==(const media_header&, const media_header&) = default;
 };
 
+/// Timeline positions other than no_timeline_position must lie strictly
+/// within ±2^62 samples (3 million years at 48 kHz): then every sum the
+/// receiving side forms with frame and buffer sizes stays far from
+/// overflowing, whatever a sender puts in the header.
+inline constexpr std::int64_t max_timeline_magnitude = std::int64_t{1} << 62;
+bool is_valid_timeline_position(std::int64_t position) noexcept;
+
 /// True when write_header() of `h` would parse back to `h`.
 bool is_valid(const media_header& h) noexcept;
 
 /// Decodes the first 32 bytes of `datagram`. Returns nullopt for short
 /// input, a version other than 1, reserved flag bits or reserved bytes that
-/// are not zero, a frame size, channel count or stream kind out of range.
+/// are not zero, a frame size, channel count, stream kind or timeline
+/// position out of range.
 /// Never reads beyond the span; safe on any input.
 std::optional<media_header> parse_header(std::span<const std::uint8_t> datagram) noexcept;
 
