@@ -169,7 +169,7 @@ if [ "${CONTROLROOM_SANITIZE_TESTS:-1}" != 0 ]; then
   say "$step"
   t0=$(date +%s)
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" -DCONTROLROOM_SANITIZE=ON \
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g0" -DCONTROLROOM_SANITIZE=ON \
     -DCONTROLROOM_BUILD_TESTS=ON >/dev/null
   cmake --build build-asan -j"$(nproc)" --target server_unit_tests sdk_unit_tests \
     media_unit_tests integration_tests e2e_tests
