@@ -9,11 +9,19 @@ jitter_estimator::jitter_estimator(const jitter_estimator_config& config) noexce
       min_transit_(detail::window_extreme::kind::min, config.baseline_us),
       peak_(detail::window_extreme::kind::max, config.hold_us) {}
 
+namespace {
+// a - b with wrap-around instead of overflow: capture times come from the
+// network and may be anything.
+std::int64_t wrapping_difference(std::int64_t a, std::int64_t b) noexcept {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
+}
+}  // namespace
+
 void jitter_estimator::on_packet(std::uint64_t capture_us, std::uint64_t arrival_us) noexcept {
   // Wrapping subtraction then signed: the two clocks have unrelated epochs.
   const auto transit = static_cast<std::int64_t>(arrival_us - capture_us);
   if (last_transit_) {
-    const double d = std::abs(static_cast<double>(transit - *last_transit_));
+    const double d = std::abs(static_cast<double>(wrapping_difference(transit, *last_transit_)));
     jitter_us_ += (d - jitter_us_) / 16.0;
   }
   last_transit_ = transit;
@@ -22,7 +30,7 @@ void jitter_estimator::on_packet(std::uint64_t capture_us, std::uint64_t arrival
   last_arrival_us_ = arrival_us;
 
   min_transit_.add(arrival_us, transit);
-  const std::int64_t extra = transit - *min_transit_.value();
+  const std::int64_t extra = wrapping_difference(transit, *min_transit_.value());
   peak_.add(arrival_us, extra);
 }
 
