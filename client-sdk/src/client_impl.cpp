@@ -70,6 +70,7 @@ status client::impl::connect() {
   {
     std::lock_guard lock(mutex_);
     url_ = url.value();
+    home_url_ = url.value();
     epoch = epoch_;
   }
   auto done = std::make_shared<std::promise<status>>();
@@ -104,8 +105,67 @@ result<session_info> client::impl::create_session(const session_options& options
   return detail::from_proto(reply.value().session_created().session());
 }
 
+detail::tls_options client::impl::tls_options() const {
+  return {config_.ca_file, config_.insecure_skip_verify};
+}
+
 result<joined_session> client::impl::join(const std::string& session_id,
                                           const std::vector<role>& roles) {
+  auto redirect = std::make_shared<std::string>();
+  auto joined = join_here(session_id, roles, redirect);
+  if (joined || joined.error() != errc::moved || redirect->empty())
+    return joined;
+  {
+    std::lock_guard lock(mutex_);
+    // Moving the connection would silently drop the session the
+    // application is in.
+    if (!joined_session_id_.empty())
+      return joined;
+  }
+  if (auto moved = relocate(*redirect); !moved)
+    return {moved.error(), "following the redirect to " + *redirect + ": " + moved.message()};
+  // Once per call: a second redirect (the session moved on meanwhile) is
+  // returned as it is rather than chased.
+  return join_here(session_id, roles, std::make_shared<std::string>());
+}
+
+// Replaces the connection with one to `url_text` (a MOVED redirect), as
+// connect() would but without passing through "closed".
+status client::impl::relocate(const std::string& url_text) {
+  auto url = detail::parse_ws_url(url_text);
+  if (!url)
+    return {errc::protocol_error, "the server redirected to a bad URL: " + url.message()};
+  std::lock_guard serial(connect_mutex_);
+  std::uint64_t epoch = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (generation_ == 0 || reconnecting_)
+      return {errc::not_connected, "the connection ended meanwhile"};
+    url_ = url.value();
+    epoch = epoch_;
+  }
+  auto done = std::make_shared<std::promise<status>>();
+  auto established = done->get_future();
+  connection_.post(guarded([this, epoch, done] {
+    do_establish(epoch, false, [done](status s) { done->set_value(std::move(s)); });
+  }));
+  const auto bound = config_.connect_timeout + 2 * config_.request_timeout + watchdog_slack;
+  status outcome;
+  if (established.wait_for(bound) == std::future_status::timeout) {
+    outcome = {errc::timeout, "no connection within " + std::to_string(bound.count()) + " ms"};
+  } else {
+    outcome = established.get();
+  }
+  // The old connection is gone either way; without the new one the client
+  // holds none.
+  if (!outcome)
+    close();
+  return outcome;
+}
+
+result<joined_session> client::impl::join_here(const std::string& session_id,
+                                               const std::vector<role>& roles,
+                                               const std::shared_ptr<std::string>& redirect) {
   if (auto s = usable(); !s)
     return {s.error(), s.message()};
   std::uint64_t generation = 0;
@@ -127,11 +187,13 @@ result<joined_session> client::impl::join(const std::string& session_id,
   auto answered = outcome->get_future();
   connection_.async_request(
       generation, std::move(request), config_.request_timeout,
-      [this, alive = alive_, generation, roles, outcome](result<v1::ServerEnvelope> r) {
+      [this, alive = alive_, generation, roles, outcome, redirect](result<v1::ServerEnvelope> r) {
         if (!alive->load()) {
           outcome->set_value({errc::disconnected, "client destroyed"});
           return;
         }
+        if (r && r.value().has_error() && r.value().error().code() == v1::ERROR_CODE_MOVED)
+          *redirect = r.value().error().redirect_url();
         auto reply = detail::expect_body(std::move(r), body::kJoined);
         if (!reply) {
           outcome->set_value(failure<joined_session>(reply));
@@ -273,6 +335,13 @@ void client::impl::handle_event(std::uint64_t generation, v1::ServerEnvelope&& e
       return;
     }
     notify(&impl::on_state_changed_, applied.value());
+  } else if (envelope.has_go_away()) {
+    // The server is draining and names where to go; the close follows, and
+    // the reconnect it causes goes there. Empty: come back here later.
+    if (auto url = detail::parse_ws_url(envelope.go_away().reconnect_url())) {
+      std::lock_guard lock(mutex_);
+      url_ = url.value();
+    }
   } else if (envelope.has_presence()) {
     auto event = detail::from_proto(envelope.presence());
     if (!event)

@@ -37,6 +37,7 @@
 #include "reconnect_backoff.hpp"
 #include "replica.hpp"
 #include "url.hpp"
+#include "ws_transport.hpp"
 
 namespace controlroom {
 
@@ -98,6 +99,10 @@ class client::impl {
   // client_impl.cpp
   detail::media_engine::hooks media_hooks();
   status usable() const;
+  result<joined_session> join_here(const std::string& session_id, const std::vector<role>& roles,
+                                   const std::shared_ptr<std::string>& redirect);
+  status relocate(const std::string& url_text);
+  detail::tls_options tls_options() const;
   result<v1::ServerEnvelope> call(v1::ClientEnvelope request, body expected);
   void handle_event(std::uint64_t generation, v1::ServerEnvelope&& envelope);
   adopted adopt_joined(std::uint64_t generation, const v1::Joined& joined, bool resumed);
@@ -166,7 +171,8 @@ class client::impl {
   user me_;
   std::string connection_id_;
   std::uint32_t version_ = 0;
-  detail::ws_url url_;
+  detail::ws_url url_;            // where the next connection goes
+  detail::ws_url home_url_;       // client_config::url, parsed
   std::uint64_t generation_ = 0;  // the established WebSocket; 0: none
   std::uint64_t epoch_ = 0;       // bumped by close(): work of older epochs stops
   bool reconnecting_ = false;
@@ -181,6 +187,7 @@ class client::impl {
   detail::replica replica_;  // thread-safe itself
   // Network thread only, from here on.
   std::uint64_t joined_generation_ = 0;  // the WebSocket whose SessionEvents we apply
+  bool redirect_followed_ = false;       // this reconnect attempt followed a MOVED already
   detail::presence_roster roster_;
   detail::reconnect_backoff backoff_;
   detail::operation_ids operation_ids_;

@@ -36,6 +36,10 @@ bool worth_retrying(std::error_code ec) {
   }
 }
 
+bool unreachable(std::error_code ec) {
+  return ec == errc::connection_failed || ec == errc::handshake_failed || ec == errc::timeout;
+}
+
 }  // namespace
 
 bool client::impl::current(std::uint64_t epoch) const {
@@ -49,7 +53,7 @@ void client::impl::do_establish(std::uint64_t epoch, bool rejoin, establish_done
     std::lock_guard lock(mutex_);
     url = url_;
   }
-  connection_.async_open(url, config_.connect_timeout, config_.client_name,
+  connection_.async_open(url, tls_options(), config_.connect_timeout, config_.client_name,
                          guarded([this, epoch, rejoin, done](result<std::uint64_t> opened) mutable {
                            if (!opened) {
                              done({opened.error(), opened.message()});
@@ -152,6 +156,20 @@ void client::impl::on_authenticated(std::uint64_t epoch, bool rejoin, std::uint6
   connection_.async_request(
       generation, std::move(request), config_.request_timeout,
       guarded([this, epoch, generation, hello, done](result<v1::ServerEnvelope> r) mutable {
+        if (r && r.value().has_error() && r.value().error().code() == v1::ERROR_CODE_MOVED &&
+            !redirect_followed_) {
+          // The session lives on another node now: rejoin there, once per attempt.
+          if (auto url = detail::parse_ws_url(r.value().error().redirect_url())) {
+            redirect_followed_ = true;
+            {
+              std::lock_guard lock(mutex_);
+              url_ = url.value();
+            }
+            connection_.close(generation);
+            do_establish(epoch, true, std::move(done));
+            return;
+          }
+        }
         auto reply = detail::expect_body(std::move(r), body::kJoined);
         if (!reply) {
           connection_.close(generation);
@@ -226,6 +244,7 @@ void client::impl::schedule_attempt(std::uint64_t epoch) {
   reconnect_timer_->start(backoff_.next(), guarded([this, epoch] {
                             if (!current(epoch))
                               return;
+                            redirect_followed_ = false;
                             do_establish(epoch, true, guarded([this, epoch](const status& s) {
                                            on_attempt_done(epoch, s);
                                          }));
@@ -236,6 +255,12 @@ void client::impl::on_attempt_done(std::uint64_t epoch, const status& outcome) {
   if (outcome || !current(epoch))
     return;
   if (worth_retrying(outcome.error())) {
+    if (unreachable(outcome.error())) {
+      // The node a redirect or GoAway named may be gone for good; the
+      // configured URL is the way back in.
+      std::lock_guard lock(mutex_);
+      url_ = home_url_;
+    }
     schedule_attempt(epoch);
     return;
   }

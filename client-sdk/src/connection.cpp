@@ -32,8 +32,9 @@ std::shared_ptr<const std::string> make_keepalive() {
 struct connection::state : std::enable_shared_from_this<state> {
   explicit state(connection_handlers h) : handlers(std::move(h)) {}
 
-  void open(const ws_url& url, std::chrono::milliseconds timeout, std::string user_agent,
-            boost::asio::io_context& context, std::function<void(result<std::uint64_t>)> done) {
+  void open(const ws_url& url, const tls_options& tls, std::chrono::milliseconds timeout,
+            std::string user_agent, boost::asio::io_context& context,
+            std::function<void(result<std::uint64_t>)> done) {
     if (thread == nullptr) {
       done({errc::disconnected, "client destroyed"});
       return;
@@ -43,15 +44,16 @@ struct connection::state : std::enable_shared_from_this<state> {
     max_frame_bytes = 0;
     last_server_error = {};
     std::weak_ptr<state> weak = weak_from_this();
-    transport = ws_transport::create(
-        context, {[weak, opening](std::string_view message) {
-                    if (auto self = weak.lock())
-                      self->on_message(opening, message);
-                  },
-                  [weak, opening](std::error_code ec, const std::string& reason) {
-                    if (auto self = weak.lock())
-                      self->on_transport_closed(opening, ec, reason);
-                  }});
+    transport =
+        ws_transport::create(context, url, tls,
+                             {[weak, opening](std::string_view message) {
+                                if (auto self = weak.lock())
+                                  self->on_message(opening, message);
+                              },
+                              [weak, opening](std::error_code ec, const std::string& reason) {
+                                if (auto self = weak.lock())
+                                  self->on_transport_closed(opening, ec, reason);
+                              }});
     transport->open(
         url, timeout, std::move(user_agent),
         [self = shared_from_this(), opening, done = std::move(done)](status s) {
@@ -178,13 +180,13 @@ connection::~connection() {
   // thread_'s destructor then waits for the graceful close (or detaches).
 }
 
-void connection::async_open(const ws_url& url, std::chrono::milliseconds timeout,
-                            const std::string& user_agent,
+void connection::async_open(const ws_url& url, const tls_options& tls,
+                            std::chrono::milliseconds timeout, const std::string& user_agent,
                             std::function<void(result<std::uint64_t>)> done) {
   // The io_context, unlike this object, lives as long as the thread.
-  thread_.post([st = state_, url, timeout, user_agent, &context = thread_.context(),
+  thread_.post([st = state_, url, tls, timeout, user_agent, &context = thread_.context(),
                 done = std::move(done)]() mutable {
-    st->open(url, timeout, user_agent, context, std::move(done));
+    st->open(url, tls, timeout, user_agent, context, std::move(done));
   });
 }
 

@@ -24,6 +24,7 @@ class ServerEnvelope;
 namespace controlroom::detail {
 
 struct ws_url;
+struct tls_options;
 
 /// What the connection reports. Both run on the network thread; after the
 /// connection's destructor has started they are never called again.
@@ -58,11 +59,12 @@ class connection {
   connection& operator=(const connection&) = delete;
 
   /// Replaces any current session with a new WebSocket to `url`: resolve,
-  /// connect, upgrade, all within `timeout`, without waiting: `done` runs on
+  /// connect, TLS for wss:// (checked as `tls` says), upgrade, all within
+  /// `timeout`, without waiting: `done` runs on
   /// the network thread with the new session's generation, or
   /// errc::connection_failed, errc::handshake_failed, errc::timeout,
   /// errc::disconnected (closed meanwhile). Any thread.
-  void async_open(const ws_url& url, std::chrono::milliseconds timeout,
+  void async_open(const ws_url& url, const tls_options& tls, std::chrono::milliseconds timeout,
                   const std::string& user_agent, std::function<void(result<std::uint64_t>)> done);
 
   /// Sends `envelope` with a fresh request_id and waits for the envelope that

@@ -54,13 +54,15 @@ result<ws_url> parse_ws_url(std::string_view url) {
   }
   const auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos)
-    return invalid("expected ws://host[:port][/path]");
+    return invalid("expected ws://host[:port][/path] or wss://...");
   const auto scheme = url.substr(0, scheme_end);
-  if (iequals(scheme, "wss"))
-    return invalid("wss:// not supported yet");
-  if (!iequals(scheme, "ws")) {
-    return invalid("unsupported scheme \"" + std::string(scheme) + "\"; expected ws://");
+  ws_url out;
+  out.tls = iequals(scheme, "wss");
+  if (!out.tls && !iequals(scheme, "ws")) {
+    return invalid("unsupported scheme \"" + std::string(scheme) + "\"; expected ws:// or wss://");
   }
+  const std::uint16_t default_port = out.tls ? 443 : 80;
+  out.port = default_port;
 
   const auto rest = url.substr(scheme_end + 3);
   // RFC 6455 3: fragments are meaningless in WebSocket URIs and must be rejected.
@@ -73,7 +75,6 @@ result<ws_url> parse_ws_url(std::string_view url) {
     return invalid("credentials in the URL are not supported; use client_config::token");
   }
 
-  ws_url out;
   std::string_view host;
   std::string_view after_host;
   bool ipv6 = false;
@@ -105,7 +106,7 @@ result<ws_url> parse_ws_url(std::string_view url) {
 
   out.host = std::string(host);
   out.host_header = ipv6 ? "[" + out.host + "]" : out.host;
-  if (out.port != 80)
+  if (out.port != default_port)
     out.host_header += ":" + std::to_string(out.port);
   if (path.empty() || path.front() == '?') {
     out.target = std::string(default_control_path) + std::string(path);

@@ -11,18 +11,19 @@ namespace controlroom::detail {
 /// Where the control connection goes, split for the resolver and the
 /// WebSocket upgrade request.
 struct ws_url {
-  std::string host;         ///< for the resolver: IPv6 literals without brackets
+  bool tls = false;         ///< wss://: TLS under the WebSocket
+  std::string host;         ///< for the resolver, SNI and certificate checks: IPv6 without brackets
   std::uint16_t port = 80;  ///< TCP port
   std::string target;       ///< request target: path and query, starts with '/'
-  std::string host_header;  ///< Host header: host (IPv6 bracketed), ":port" unless 80
+  std::string host_header;  ///< Host header: host (IPv6 bracketed), ":port" unless the default
 };
 
 /// The path used when the URL has none.
 inline constexpr std::string_view default_control_path = "/v1/control";
 
-/// Parses `ws://host[:port][/path][?query]`. Pure; thread-safe.
-/// @return the parts, or errc::invalid_url with a message naming the problem
-///   ("wss:// not supported yet" for TLS URLs, until TLS lands).
+/// Parses `ws[s]://host[:port][/path][?query]`; the port defaults to 80 for
+/// ws:// and 443 for wss://. Pure; thread-safe.
+/// @return the parts, or errc::invalid_url with a message naming the problem.
 result<ws_url> parse_ws_url(std::string_view url);
 
 }  // namespace controlroom::detail

@@ -7,13 +7,20 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/field.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include "url.hpp"
 
@@ -23,7 +30,9 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 using namespace std::chrono_literals;
 
 // Control messages are small; 16 MiB is far beyond any legitimate Joined reply
@@ -49,14 +58,65 @@ std::string describe(const std::exception_ptr& e) {
   }
 }
 
-// For ws:// the WebSocket runs on a plain tcp_stream. wss:// will put an
-// ssl_stream in between: only do_open() and abort() reach below ws_.
+// The TLS client context of one wss:// transport, or why there is none (an
+// unreadable ca_file). The trust settings are per client, so each
+// transport makes its own rather than sharing a process-wide one.
+struct tls_setup {
+  std::unique_ptr<ssl::context> context;
+  bool verify = true;
+  status problem;
+};
+
+tls_setup make_tls_context(const tls_options& options) {
+  tls_setup out;
+  out.context = std::make_unique<ssl::context>(ssl::context::tls_client);
+  out.context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                           ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                           ssl::context::no_tlsv1_1);
+  out.verify = !options.insecure_skip_verify;
+  if (!out.verify) {
+    out.context->set_verify_mode(ssl::verify_none);
+    return out;
+  }
+  boost::system::error_code ec;
+  out.context->set_verify_mode(ssl::verify_peer, ec);
+  if (options.ca_file.empty()) {
+    out.context->set_default_verify_paths(ec);
+    if (ec)
+      out.problem = {errc::handshake_failed, "cannot load the system's CA store: " + ec.message()};
+  } else {
+    out.context->load_verify_file(options.ca_file, ec);
+    if (ec) {
+      out.problem = {errc::handshake_failed,
+                     "cannot load ca_file " + options.ca_file + ": " + ec.message()};
+    }
+  }
+  return out;
+}
+
+// Only do_open() and abort() reach below ws_; for wss:// (NextLayer
+// tls_stream) the TLS close is part of Beast's asynchronous WebSocket close,
+// never a synchronous shutdown, which would block the network thread.
+template <class NextLayer>
 class beast_transport final : public ws_transport,
-                              public std::enable_shared_from_this<beast_transport> {
+                              public std::enable_shared_from_this<beast_transport<NextLayer>> {
+  static constexpr bool is_tls = std::is_same_v<NextLayer, tls_stream>;
+
+  static websocket::stream<NextLayer> make_stream(asio::io_context& context, ssl::context* tls) {
+    if constexpr (is_tls) {
+      return websocket::stream<NextLayer>(context, *tls);
+    } else {
+      return websocket::stream<NextLayer>(context);
+    }
+  }
+
  public:
-  beast_transport(asio::io_context& context, ws_transport_handlers handlers)
+  using std::enable_shared_from_this<beast_transport<NextLayer>>::shared_from_this;
+
+  beast_transport(asio::io_context& context, tls_setup tls, ws_transport_handlers handlers)
       : handlers_(std::move(handlers)),
-        ws_(context),
+        tls_(std::move(tls)),
+        ws_(make_stream(context, tls_.context.get())),
         resolver_(context),
         open_deadline_(context),
         close_timer_(context),
@@ -129,6 +189,8 @@ class beast_transport final : public ws_transport,
   enum class phase { opening, open, closing, closed };
 
   asio::awaitable<status> do_open(ws_url url, std::string user_agent) {
+    if (tls_.problem.error())
+      co_return tls_.problem;
     auto [rec, endpoints] =
         co_await resolver_.async_resolve(url.host, std::to_string(url.port), use_tuple);
     if (rec) {
@@ -144,6 +206,10 @@ class beast_transport final : public ws_transport,
     // Requests are small and latency-bound; Nagle would only delay them.
     boost::system::error_code ignored;
     tcp_layer.socket().set_option(tcp::no_delay(true), ignored);
+    if constexpr (is_tls) {
+      if (auto s = co_await tls_handshake(url.host); !s)
+        co_return s;
+    }
 
     ws_.binary(true);
     ws_.read_message_max(max_inbound_message_bytes);
@@ -169,6 +235,36 @@ class beast_transport final : public ws_transport,
     t.keep_alive_pings = true;
     ws_.set_option(t);
     co_return status{};
+  }
+
+  asio::awaitable<status> tls_handshake(const std::string& host) {
+    SSL* handle = ws_.next_layer().native_handle();
+    boost::system::error_code not_ip;
+    asio::ip::make_address(host, not_ip);
+    // RFC 6066: SNI carries host names only, never address literals.
+    if (not_ip)
+      SSL_set_tlsext_host_name(handle, host.c_str());
+    if (tls_.verify) {
+      // OpenSSL checks the name during the handshake: subjectAltName DNS
+      // entries for names, IP entries for addresses.
+      X509_VERIFY_PARAM* param = SSL_get0_param(handle);
+      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+      const int set = not_ip ? X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size())
+                             : X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+      if (set != 1)
+        co_return status{errc::handshake_failed, "cannot check a certificate for " + host};
+    }
+    auto [ec] = co_await ws_.next_layer().async_handshake(ssl::stream_base::client, use_tuple);
+    if (!ec)
+      co_return status{};
+    const long verdict = SSL_get_verify_result(handle);
+    if (tls_.verify && verdict != X509_V_OK) {
+      co_return status{errc::handshake_failed,
+                       "the server's certificate for " + host +
+                           " was refused: " + X509_verify_cert_error_string(verdict)};
+    }
+    co_return status{errc::handshake_failed,
+                     "TLS handshake with " + host + " failed: " + ec.message()};
   }
 
   asio::awaitable<void> read_loop() {
@@ -287,7 +383,8 @@ class beast_transport final : public ws_transport,
   }
 
   ws_transport_handlers handlers_;
-  websocket::stream<beast::tcp_stream> ws_;
+  tls_setup tls_;  // before ws_, which refers to its context
+  websocket::stream<NextLayer> ws_;
   tcp::resolver resolver_;
   asio::steady_timer open_deadline_;
   asio::steady_timer close_timer_;
@@ -304,9 +401,15 @@ class beast_transport final : public ws_transport,
 
 }  // namespace
 
-std::shared_ptr<ws_transport> ws_transport::create(asio::io_context& context,
+std::shared_ptr<ws_transport> ws_transport::create(asio::io_context& context, const ws_url& url,
+                                                   const tls_options& tls,
                                                    ws_transport_handlers handlers) {
-  return std::make_shared<beast_transport>(context, std::move(handlers));
+  if (url.tls) {
+    return std::make_shared<beast_transport<tls_stream>>(context, make_tls_context(tls),
+                                                         std::move(handlers));
+  }
+  return std::make_shared<beast_transport<beast::tcp_stream>>(context, tls_setup{},
+                                                              std::move(handlers));
 }
 
 }  // namespace controlroom::detail

@@ -29,23 +29,36 @@ struct ws_transport_handlers {
   std::function<void(std::error_code ec, const std::string& reason)> on_closed;
 };
 
-/// A client WebSocket (plain TCP today; TLS slots in behind the same interface).
+/// How a wss:// transport checks the server. Ignored for ws://.
+struct tls_options {
+  /// PEM file of the certificate authorities to trust; empty: the system store.
+  std::string ca_file;
+  /// Accept any certificate for any name: for tests against throwaway servers only.
+  bool insecure_skip_verify = false;
+};
+
+/// A client WebSocket over plain TCP (ws://) or TLS (wss://).
 ///
 /// Every member must be called on the thread running the io_context it was
 /// created with. Bounded: one write in flight, inbound messages up to 16 MiB,
 /// a silent server is pinged and then dropped.
 class ws_transport {
  public:
-  /// A transport whose I/O objects live on `context`. The io_context must
-  /// outlive the transport's outstanding operations.
-  static std::shared_ptr<ws_transport> create(boost::asio::io_context& context,
+  /// A transport whose I/O objects live on `context`, speaking TLS under the
+  /// WebSocket when `url.tls`. The io_context must outlive the transport's
+  /// outstanding operations.
+  static std::shared_ptr<ws_transport> create(boost::asio::io_context& context, const ws_url& url,
+                                              const tls_options& tls,
                                               ws_transport_handlers handlers);
 
   virtual ~ws_transport() = default;
 
-  /// Resolves, connects and upgrades to a binary WebSocket, all within
-  /// `timeout`, then calls `done`: ok (messages start flowing to on_message),
-  /// or errc::connection_failed, errc::handshake_failed, errc::timeout,
+  /// Resolves, connects, shakes hands over TLS (wss://: the certificate is
+  /// checked against the trusted authorities and url.host, names and IP
+  /// addresses alike, unless insecure_skip_verify) and upgrades to a binary
+  /// WebSocket, all within `timeout`, then calls `done`: ok (messages start
+  /// flowing to on_message), or errc::connection_failed,
+  /// errc::handshake_failed (TLS or WebSocket), errc::timeout,
   /// errc::disconnected (close() was called meanwhile).
   virtual void open(const ws_url& url, std::chrono::milliseconds timeout, std::string user_agent,
                     std::function<void(status)> done) = 0;

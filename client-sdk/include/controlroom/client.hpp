@@ -26,10 +26,21 @@
 /// applied in version order by the same reducer the server runs, so the
 /// replica equals the server's state at the replica's version byte for byte.
 /// When the connection drops while joined (and client_config::auto_reconnect
-/// is on), the client reconnects with backoff, authenticates, rejoins the same
+/// is on), the client reconnects with backoff (to the URL of the server's
+/// last GoAway, if it named one), authenticates, rejoins the same
 /// session with the same roles naming the version it holds, applies what it
 /// missed (or a snapshot), and re-sends every intent not yet acknowledged with
 /// its original operation id, which the server applies at most once.
+///
+/// Several nodes
+/// -------------
+/// A join that reaches a node not holding the session is answered "moved"
+/// with the owner's URL: join() and the automatic rejoin then connect there
+/// (same token) and join once more, following one redirect per call or per
+/// attempt, never a chain. A server shutting down names the node to go to
+/// (GoAway); the next automatic reconnect goes there. When a reconnect
+/// attempt cannot reach the node it tried, the next one goes back to
+/// client_config::url.
 
 #include <chrono>
 #include <cstdint>
@@ -50,8 +61,8 @@ namespace controlroom {
 
 /// How to reach and authenticate to a server. Plain values with defaults.
 struct client_config {
-  /// `ws://host[:port][/path]`; the port defaults to 80 and the path to
-  /// `/v1/control`. `wss://` is not supported yet (errc::invalid_url).
+  /// `ws://host[:port][/path]` or `wss://...` (TLS); the port defaults to 80
+  /// (ws) or 443 (wss) and the path to `/v1/control`.
   std::string url;
   /// An API token issued by the server, sent as Authenticate.bearer_token.
   std::string token;
@@ -74,6 +85,14 @@ struct client_config {
   std::chrono::milliseconds reconnect_initial_backoff{100};
   /// The longest nominal delay between two reconnect attempts.
   std::chrono::milliseconds reconnect_max_backoff{5000};
+  /// wss:// only: a PEM file of the certificate authorities to trust instead
+  /// of the system's store. The server's certificate must chain to one of
+  /// them and name the URL's host (a DNS name, or an IP address as given);
+  /// otherwise connect() returns errc::handshake_failed saying why.
+  std::string ca_file{};
+  /// wss:// only: accept any certificate for any host. FOR TESTING ONLY:
+  /// it gives up all protection against an impostor or eavesdropper.
+  bool insecure_skip_verify = false;
 };
 
 /// Where the client's connection stands; see client::on_connection_state().
@@ -174,7 +193,15 @@ class client {
   /// replica of this session), and presence events for the session flow to
   /// on_presence(). From then on the client resumes the session by itself
   /// after a dropped connection (see client_config::auto_reconnect).
-  /// @return the session and who is present, or errors as create_session().
+  ///
+  /// When the session is live on another node (the server answers "moved"
+  /// with its URL) and no session is joined, the client replaces its
+  /// connection with one to that node (on_connection_state() reports
+  /// connected again; connection_id() changes) and joins there; one redirect
+  /// per call. If that node cannot be reached the client ends up closed.
+  /// @return the session and who is present, or errors as create_session();
+  ///   errc::moved when a session is already joined, or the second node
+  ///   redirects too.
   result<joined_session> join(const std::string& session_id, std::vector<role> roles = {});
 
   /// Leaves the joined session; the client stays connected and no longer

@@ -72,9 +72,18 @@ TEST(parse_ws_url, port_bounds) {
   expect_invalid("ws://[::1]x", "port");
 }
 
-TEST(parse_ws_url, wss_is_refused_until_tls_lands) {
-  expect_invalid("wss://studio.example/v1/control", "wss:// not supported yet");
-  expect_invalid("WSS://studio.example", "wss:// not supported yet");
+TEST(parse_ws_url, wss_defaults_to_port_443_and_keeps_other_ports) {
+  const auto url = parse_ok("WSS://studio.example");
+  EXPECT_TRUE(url.tls);
+  EXPECT_EQ(url.port, 443);
+  EXPECT_EQ(url.host_header, "studio.example");
+  EXPECT_EQ(url.target, "/v1/control");
+  const auto other = parse_ok("wss://127.0.0.1:80/x");
+  EXPECT_TRUE(other.tls);
+  EXPECT_EQ(other.port, 80);
+  EXPECT_EQ(other.host_header, "127.0.0.1:80");
+  EXPECT_FALSE(parse_ok("ws://studio.example:443").tls);
+  EXPECT_EQ(parse_ok("ws://studio.example:443").host_header, "studio.example:443");
 }
 
 TEST(parse_ws_url, other_schemes_and_shapes_are_refused) {
