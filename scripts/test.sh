@@ -179,6 +179,8 @@ if [ "${CONTROLROOM_SANITIZE_TESTS:-1}" != 0 ]; then
   say "$step"
   t0=$(date +%s)
   set +e
+  # Third-party leaks only (tests/lsan.supp says why each one is there).
+  export LSAN_OPTIONS="suppressions=$repo/tests/lsan.supp:print_suppressions=0"
   ctest --test-dir build-asan --output-on-failure -j2 --no-tests=error -L 'unit|integration|e2e' \
     --timeout "${CONTROLROOM_TEST_TIMEOUT:-600}" "$@" 2>&1 | tee "$tmp/ctest-asan.log"
   asan_status=${PIPESTATUS[0]}
