@@ -196,17 +196,23 @@ class recording_e2e : public ::testing::Test {
     }
   }
 
-  // Waits (bounded) for the file's row to leave status 'recording'.
+  // Waits (bounded) for the file's row to be written and leave status
+  // 'recording': the state's TakeFileRecorded event is appended when the
+  // take ends, before the disk thread and the database have the outcome.
   boost::json::object finished_metadata(const std::string& file_id) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     for (;;) {
       const auto r =
           http_request(server.port(), "/api/v1/take-files/" + file_id, "GET", engineer.token);
-      EXPECT_EQ(r.status, 200u) << r.body;
-      auto json = boost::json::parse(r.body).as_object();
-      if (json.at("status").as_string() != "recording" ||
-          std::chrono::steady_clock::now() > deadline) {
-        return json;
+      const bool expired = std::chrono::steady_clock::now() > deadline;
+      if (r.status == 200) {
+        auto json = boost::json::parse(r.body).as_object();
+        if (json.at("status").as_string() != "recording" || expired) {
+          return json;
+        }
+      } else if (r.status != 404 || expired) {
+        ADD_FAILURE() << r.status << " " << r.body;
+        return {{"status", "missing"}};
       }
       std::this_thread::yield();
     }
