@@ -110,6 +110,8 @@ void media_engine::on_opened(std::uint64_t attempt, const v1::MediaOpened& opene
   }
   std::copy(opened.media_token().begin(), opened.media_token().end(), token_.begin());
   sender_id_ = opened.sender_id();
+  // Checked only when UDP is tried: the WebSocket needs no key.
+  const auto key_problem = take_key(opened);
   open_ = true;
   wanted_ = true;
   transport_ = media_transport::websocket;
@@ -140,6 +142,10 @@ void media_engine::on_opened(std::uint64_t attempt, const v1::MediaOpened& opene
     fall_back(attempt, "the server offers no UDP media port");
     return;
   }
+  if (key_problem) {
+    fall_back(attempt, *key_problem);
+    return;
+  }
   udp_->connect(host, port, [this, attempt](status s) {
     if (attempt != attempt_)
       return;
@@ -149,6 +155,15 @@ void media_engine::on_opened(std::uint64_t attempt, const v1::MediaOpened& opene
     }
     start_probing(attempt);
   });
+}
+
+std::optional<std::string> media_engine::take_key(const v1::MediaOpened& opened) {
+  if (const auto why = media_seal::unusable(opened.cipher(), opened.media_key())) {
+    seal_.clear();
+    return std::string(*why);
+  }
+  seal_.rekey(opened.sender_id(), opened.media_key());
+  return std::nullopt;
 }
 
 void media_engine::start_probing(std::uint64_t attempt) {
@@ -204,6 +219,12 @@ void media_engine::switch_to_udp(std::uint64_t attempt) {
                                    : "switching to UDP: " + reply.message());
           return;
         }
+        // The server keeps the key on a connection; take it again all the same.
+        if (const auto why = take_key(reply.value().media_opened())) {
+          probing_done_ = done;
+          fall_back(attempt, *why);
+          return;
+        }
         probing_done_ = done;
         settle(attempt, media_transport::udp, {});
       });
@@ -239,7 +260,10 @@ void media_engine::send_probe() {
     return;
   std::array<std::uint8_t, media::probe_size> bytes{};
   media::write_probe({sender_id_, token_, media_now_us()}, bytes);
-  udp_->send(bytes);
+  const auto sealed = seal_.seal(bytes);
+  if (sealed.empty())
+    return;  // no key: UDP is not in use
+  udp_->send(sealed);
   update_status([](auto& s) { ++s.probes_sent; });
 }
 
@@ -307,6 +331,7 @@ bool media_engine::on_left() {
   on_connection_lost();
   if (udp_)
     udp_->close();
+  seal_.clear();
   for (auto& p : publishers_)
     p->closed.store(true);
   publishers_.clear();

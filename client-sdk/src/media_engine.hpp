@@ -2,9 +2,9 @@
 
 // The client's side of the media plane, on its network thread: opening media
 // (OpenMedia, UDP probes, the switch to UDP, the WebSocket fallback),
-// keep-alive probes and pings feeding the clock estimate, publishers'
-// datagrams out, received datagrams routed to their streams, and reopening
-// all of it after the client resumed a dropped connection.
+// sealing and opening every UDP datagram (media_seal.hpp), keep-alive probes and pings feeding the
+// clock estimate, publishers' datagrams out, received datagrams routed to their streams, and
+// reopening all of it after the client resumed a dropped connection.
 //
 // Its members live in two files:
 //   media_engine.cpp   lifecycle, transport negotiation, probes, clock, status
@@ -30,6 +30,7 @@
 #include "controlroom/media/clock_estimator.hpp"
 #include "controlroom/media/probe.hpp"
 #include "controlroom/v1/control.pb.h"
+#include "media_seal.hpp"
 #include "udp_link.hpp"
 
 namespace controlroom::detail {
@@ -85,6 +86,8 @@ class media_engine {
   // media_engine.cpp
   void start(std::uint64_t attempt, done_fn done);
   void on_opened(std::uint64_t attempt, const v1::MediaOpened& opened, done_fn done);
+  /// Takes the UDP key of `opened`; nullopt when it has a usable one, else why not.
+  std::optional<std::string> take_key(const v1::MediaOpened& opened);
   void start_probing(std::uint64_t attempt);
   void probe_tick(std::uint64_t attempt);
   void on_probe_reply(const media::probe_reply& reply, std::uint64_t arrival_us);
@@ -140,6 +143,7 @@ class media_engine {
   std::vector<std::weak_ptr<mixer_state>> mixers_;
   std::vector<std::shared_ptr<publisher_state>> publishers_;
   std::vector<std::uint8_t> out_;  // one datagram being restamped or resent
+  media_seal seal_;                // UDP only; WebSocket media travels as it is (TLS)
   std::unique_ptr<network_thread::timer> probe_timer_;
   std::unique_ptr<network_thread::timer> keepalive_timer_;
   std::unique_ptr<udp_link> udp_;

@@ -2,7 +2,8 @@
 // MediaFrame) routed by (sender_id, kind) to their receivers, which
 // MediaStreams creates and retires; publishers' datagrams drained from their
 // rings, restamped with the current sender_id (it changes when the client
-// resumes on a new connection) and sent on the transport in use; each kept
+// resumes on a new connection) and sent on the transport in use (sealed on
+// UDP, into a buffer of the engine's: no allocation per datagram); each kept
 // in its publisher's history, so that a NACK from the take recorder is
 // answered with the same bytes flagged `retransmission` (docs/media-plane.md,
 // "Healing").
@@ -54,9 +55,20 @@ bool media_engine::on_event(std::uint64_t generation, const v1::ServerEnvelope& 
   return false;
 }
 
-void media_engine::on_datagram(std::span<const std::uint8_t> datagram, std::uint64_t arrival_us) {
-  if (datagram.empty())
-    return;
+void media_engine::on_datagram(std::span<const std::uint8_t> sealed, std::uint64_t arrival_us) {
+  // Nothing unsealed is accepted on UDP; only the WebSocket (TLS) carries
+  // datagrams as they are.
+  switch (seal_.open(sealed)) {
+    case media_seal::verdict::opened:
+      break;
+    case media_seal::verdict::unauthenticated:
+      update_status([](auto& s) { ++s.datagrams_unauthenticated; });
+      return;
+    case media_seal::verdict::replayed:
+      update_status([](auto& s) { ++s.datagrams_replayed; });
+      return;
+  }
+  const auto datagram = seal_.inner();
   if (datagram[0] == media::probe_reply_type) {
     if (const auto reply = media::parse_probe_reply(datagram))
       on_probe_reply(*reply, arrival_us);
@@ -254,8 +266,10 @@ void media_engine::send_datagram(publisher_state& p, const media::received_packe
 }
 
 bool media_engine::transmit(std::span<const std::uint8_t> datagram) {
-  if (transport_ == media_transport::udp)
-    return udp_->send(datagram);
+  if (transport_ == media_transport::udp) {
+    const auto sealed = seal_.seal(datagram);
+    return !sealed.empty() && udp_->send(sealed);
+  }
   v1::ClientEnvelope envelope;
   envelope.mutable_media_frame()->set_datagram(datagram.data(), datagram.size());
   conn_.send(generation_, envelope);

@@ -9,7 +9,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 #include "audio_internal.hpp"
-#include "controlroom/media/header.hpp"
+#include "controlroom/media/sealed.hpp"
 
 namespace controlroom::detail {
 namespace {
@@ -65,7 +65,7 @@ struct udp_link::state : std::enable_shared_from_this<udp_link::state> {
   std::uint64_t generation = 0;  // of the open socket; older completions are moot
   // Room for anything a peer sends: larger datagrams are cut and then
   // rejected by the strict parsers.
-  std::array<std::uint8_t, media::max_datagram_size + 1> buffer{};
+  std::array<std::uint8_t, media::max_sealed_size + 1> buffer{};
 };
 
 udp_link::udp_link(network_thread& thread, datagram_handler on_datagram)

@@ -144,6 +144,12 @@ struct media_status {
   std::uint64_t probes_answered = 0;
   std::uint64_t datagrams_received = 0;  ///< media datagrams, both transports
   std::uint64_t datagrams_unrouted = 0;  ///< of no stream this client knows (dropped)
+  /// UDP datagrams dropped unopened: not sealed, sealed for someone else or
+  /// in the wrong direction, or failing authentication (tampered, another key).
+  std::uint64_t datagrams_unauthenticated = 0;
+  /// UDP datagrams dropped as replays: a counter already accepted, or too
+  /// far behind the newest (docs/sdk-audio.md, "Encryption").
+  std::uint64_t datagrams_replayed = 0;
 };
 
 /// A stream someone in the session publishes (MediaStreams).
