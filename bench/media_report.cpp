@@ -39,7 +39,9 @@ void write_step(std::ostream& out, const step_result& r) {
       << ",\"dropped_at_generator_sockets\":" << c.socket_drops
       << ",\"udp_rcvbuf_errors_machine\":" << r.cpu.udp_rcvbuf_errors
       << ",\"udp_sndbuf_errors_machine\":" << r.cpu.udp_sndbuf_errors
-      << ",\"other_datagrams\":" << c.other << ",\"closed_connections\":" << r.closed_connections
+      << ",\"other_datagrams\":" << c.other
+      << ",\"unauthenticated_datagrams\":" << c.unauthenticated
+      << ",\"closed_connections\":" << r.closed_connections
       << ",\"offered_pps\":" << r.offered_pps() << ",\"forwarded_pps\":" << r.forwarded_pps()
       << ",\"latency_us\":{\"samples\":" << c.latency.count()
       << ",\"p50\":" << micros(c.latency.quantile_ns(0.5))

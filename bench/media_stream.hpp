@@ -54,11 +54,12 @@ void write_stream_header(const stream_shape& shape, std::uint32_t sender_id, std
 
 /// One receiver's view of the stream it hears, over one measurement step.
 struct receive_counters {
-  std::uint64_t received = 0;     ///< datagrams of the stream, duplicates included
-  std::uint64_t gap_events = 0;   ///< times the sequence jumped forward
-  std::uint64_t gap_packets = 0;  ///< sequence numbers skipped by those jumps
-  std::uint64_t late = 0;         ///< datagrams behind the highest sequence seen
-  std::uint64_t other = 0;        ///< probe replies, foreign or malformed datagrams
+  std::uint64_t received = 0;         ///< datagrams of the stream, duplicates included
+  std::uint64_t gap_events = 0;       ///< times the sequence jumped forward
+  std::uint64_t gap_packets = 0;      ///< sequence numbers skipped by those jumps
+  std::uint64_t late = 0;             ///< datagrams behind the highest sequence seen
+  std::uint64_t other = 0;            ///< foreign or malformed datagrams
+  std::uint64_t unauthenticated = 0;  ///< UDP: not sealed for us, forged or replayed
   bool started = false;
   std::uint32_t next_sequence = 0;
   /// The kernel's drop counter of the receiving socket (SO_RXQ_OVFL): first

@@ -71,10 +71,40 @@ session_pool::~session_pool() {
   }
 }
 
-void send_probe(const media_participant& p, std::uint64_t client_time_us) {
+std::span<const std::uint8_t> seal_to_server(media_participant& p,
+                                             std::span<const std::uint8_t> inner,
+                                             std::span<std::uint8_t> out) noexcept {
+  if (!p.seal_cipher) {
+    return {};
+  }
+  return p.seal_cipher->seal({media::seal_direction::to_server, p.sender_id, ++p.send_counter},
+                             inner, out);
+}
+
+std::optional<std::span<const std::uint8_t>> open_from_server(
+    media_participant& p, std::span<const std::uint8_t> sealed,
+    std::span<std::uint8_t> out) noexcept {
+  const auto prefix = media::parse_sealed_prefix(sealed);
+  if (!p.open_cipher || !prefix || prefix->direction != media::seal_direction::to_client ||
+      prefix->sender_id != p.sender_id || !p.replay.fresh(prefix->counter)) {
+    return std::nullopt;
+  }
+  const auto inner = p.open_cipher->open(sealed, out);
+  if (inner) {
+    p.replay.accept(prefix->counter);
+  }
+  return inner;
+}
+
+void send_probe(media_participant& p, std::uint64_t client_time_us) {
   std::array<std::uint8_t, media::probe_size> bytes{};
   media::write_probe({p.sender_id, p.token, client_time_us}, bytes);
-  iovec iov{bytes.data(), bytes.size()};
+  std::array<std::uint8_t, media::probe_size + media::sealed_overhead> sealed_bytes{};
+  const auto sealed = seal_to_server(p, bytes, sealed_bytes);
+  if (sealed.empty()) {
+    return;
+  }
+  iovec iov{const_cast<std::uint8_t*>(sealed.data()), sealed.size()};
   msghdr h{};
   h.msg_name = const_cast<sockaddr_storage*>(&p.media_address);
   h.msg_namelen = p.media_address_len;
@@ -203,6 +233,16 @@ asio::awaitable<void> session_pool::set_up(std::size_t index) {
       if (m.udp_port() == 0) {
         throw std::runtime_error("the server offers no UDP media port (MediaOpened.udp_port 0)");
       }
+      if (m.cipher() != v1::MEDIA_CIPHER_AES_256_GCM ||
+          m.media_key().size() != media::media_key_size) {
+        throw std::runtime_error("MediaOpened carries no AES-256-GCM media key (cipher " +
+                                 std::to_string(m.cipher()) + ", " +
+                                 std::to_string(m.media_key().size()) + " key bytes)");
+      }
+      media::media_key key{};
+      std::memcpy(key.data(), m.media_key().data(), key.size());
+      p->seal_cipher.emplace(key);
+      p->open_cipher.emplace(key);
       resolve_media_address(*p, m);
       if (p->publisher && config_.shared_send_socket) {
         if (shared_send_fd_ < 0) {
@@ -280,11 +320,19 @@ void session_pool::probe_all(const std::vector<media_participant*>& people) {
       const int n = ::epoll_wait(ep, events.data(), events.size(), static_cast<int>(left));
       for (int i = 0; i < n; ++i) {
         std::array<std::uint8_t, 2048> buf{};
+        std::array<std::uint8_t, media::max_datagram_size> opened{};
         ssize_t got = 0;
         while ((got = ::recv(events[i].data.fd, buf.data(), buf.size(), MSG_DONTWAIT)) > 0) {
-          const auto reply = media::parse_probe_reply({buf.data(), static_cast<std::size_t>(got)});
-          if (reply) {
-            waiting.erase(reply->sender_id);
+          const std::span<const std::uint8_t> sealed(buf.data(), static_cast<std::size_t>(got));
+          const auto prefix = media::parse_sealed_prefix(sealed);
+          const auto who = prefix ? waiting.find(prefix->sender_id) : waiting.end();
+          if (who == waiting.end()) {
+            continue;
+          }
+          const auto inner = open_from_server(*who->second, sealed, opened);
+          const auto reply = inner ? media::parse_probe_reply(*inner) : std::nullopt;
+          if (reply && reply->sender_id == who->first) {
+            waiting.erase(who);
           }
         }
       }

@@ -4,8 +4,11 @@
 // publishing the stereo program mix) and receivers (producers and
 // listeners), set up over the control plane exactly as a client does it
 // (docs/protocol.md §7): CreateSession, JoinSession with roles, OpenMedia,
-// Publish, UDP probes until answered, OpenMedia{UDP}. The pool grows on
-// demand so that a search can add sessions step by step.
+// Publish, UDP probes until answered, OpenMedia{UDP}. Every UDP datagram is
+// sealed and opened with the participant's MediaOpened.media_key as a real
+// client does (docs/media-plane.md "Encryption"), so the figures include the
+// AES-GCM work at both ends. The pool grows on demand so that a search can
+// add sessions step by step.
 //
 // Threading: the pool and its control connections live on one io_context
 // thread. The UDP pump (udp_pump.hpp) touches only the media fields of the
@@ -15,6 +18,8 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <sys/socket.h>
 #include <vector>
@@ -23,6 +28,7 @@
 
 #include "control_client.hpp"
 #include "controlroom/media/probe.hpp"
+#include "controlroom/media/sealed.hpp"
 #include "latency_histogram.hpp"
 #include "media_stream.hpp"
 
@@ -62,6 +68,13 @@ struct media_participant {
   sockaddr_storage media_address{};  ///< the server's UDP media port
   socklen_t media_address_len = 0;
   int udp_fd = -1;  ///< owned unless it is one of the pool's shared sockets
+  /// UDP sealing: a media_cipher belongs to one thread, and the pump seals on
+  /// its sending thread while it opens on its receiving one; hence two, of
+  /// the same key. The counter and window follow the cipher's thread.
+  std::optional<media::media_cipher> seal_cipher;
+  std::optional<media::media_cipher> open_cipher;
+  std::uint64_t send_counter = 0;  ///< the last counter sealed with
+  media::replay_window replay;
   /// With the shared receive socket: this receiver's own source/destination
   /// address (network order), and its slot (address - 127.1.0.0).
   std::uint32_t loopback_address = 0;
@@ -98,7 +111,8 @@ struct step_counts {
   std::uint64_t late = 0;
   std::uint64_t socket_drops = 0;  ///< at the generator's receive sockets
   std::uint64_t other = 0;
-  std::uint64_t late_slots = 0;  ///< sends more than 1 ms behind their schedule
+  std::uint64_t unauthenticated = 0;  ///< UDP datagrams that failed opening
+  std::uint64_t late_slots = 0;       ///< sends more than 1 ms behind their schedule
   std::int64_t max_lag_ns = 0;
   double send_seconds = 0;
   latency_histogram latency;
@@ -107,9 +121,22 @@ struct step_counts {
 /// The first address of the shared receive socket's receivers.
 inline constexpr std::uint32_t receiver_base_address = 0x7f010000;  // 127.1.0.0
 
-/// Sends a probe (§7.2) for `p` from its socket, from its own loopback
-/// address when it has one.
-void send_probe(const media_participant& p, std::uint64_t client_time_us);
+/// Sends a probe (§7.2) for `p`, sealed, from its socket, from its own
+/// loopback address when it has one. The sealing thread's.
+void send_probe(media_participant& p, std::uint64_t client_time_us);
+
+/// `inner` sealed by `p` toward the server, in `out` (inner + sealed_overhead
+/// bytes); empty without a key. The sealing thread's.
+std::span<const std::uint8_t> seal_to_server(media_participant& p,
+                                             std::span<const std::uint8_t> inner,
+                                             std::span<std::uint8_t> out) noexcept;
+
+/// The datagram the server sealed for `p`, opened into `out`
+/// (media::max_datagram_size bytes): nullopt unless the prefix is p's, toward
+/// the client, fresh, and the tag matches. The opening thread's.
+std::optional<std::span<const std::uint8_t>> open_from_server(media_participant& p,
+                                                              std::span<const std::uint8_t> sealed,
+                                                              std::span<std::uint8_t> out) noexcept;
 
 class session_pool {
  public:

@@ -18,6 +18,7 @@ constexpr std::uint64_t other_socket = std::uint64_t{1} << 63;
 constexpr std::uint64_t shared_socket = std::uint64_t{1} << 62;
 constexpr std::size_t receive_batch = 64;
 constexpr std::size_t buffer_bytes = 2048;
+static_assert(buffer_bytes >= media::max_sealed_size);
 
 std::int64_t clock_ns(clockid_t id) {
   timespec ts{};
@@ -30,7 +31,9 @@ std::int64_t monotonic_ns() {
 
 // Paces every publisher's stream: slot k of the step is due at
 // t0 + k * period / count and belongs to publisher k % count, so the frames
-// of independent clients arrive evenly spread over the frame period.
+// of independent clients arrive evenly spread over the frame period. Each
+// datagram is written in the clear into one buffer and sealed into the one
+// the kernel is handed, both allocated once.
 class paced_sender {
  public:
   paced_sender(const pump_config& cfg, const std::vector<media_participant*>& publishers,
@@ -40,6 +43,7 @@ class paced_sender {
         everyone_(everyone),
         batch_(static_cast<std::size_t>(std::max(1, cfg.send_batch))),
         buffers_(batch_ * buffer_bytes),
+        sealed_(batch_ * buffer_bytes),
         iovecs_(batch_),
         messages_(batch_),
         owners_(batch_) {
@@ -47,7 +51,8 @@ class paced_sender {
     for (std::size_t i = 0; i < batch_; ++i) {
       auto* bytes = &buffers_[i * buffer_bytes];
       std::copy(payload.begin(), payload.end(), bytes + media::header_size);
-      iovecs_[i] = {bytes, cfg.shape.datagram_bytes()};
+      iovecs_[i] = {&sealed_[i * buffer_bytes],
+                    cfg.shape.datagram_bytes() + media::sealed_overhead};
       messages_[i].msg_hdr.msg_iov = &iovecs_[i];
       messages_[i].msg_hdr.msg_iovlen = 1;
     }
@@ -81,9 +86,11 @@ class paced_sender {
         const auto lag = now - (t0_ + slot_ * period / count);
         out.max_lag_ns = std::max(out.max_lag_ns, lag);
         out.late_slots += lag > 1'000'000 ? 1 : 0;
+        auto* clear = &buffers_[k * buffer_bytes];
         write_stream_header(cfg_.shape, p->sender_id, p->sequence++, stamp_us,
-                            std::span<std::uint8_t, media::header_size>(&buffers_[k * buffer_bytes],
-                                                                        media::header_size));
+                            std::span<std::uint8_t, media::header_size>(clear, media::header_size));
+        seal_to_server(*p, {clear, cfg_.shape.datagram_bytes()},
+                       {&sealed_[k * buffer_bytes], buffer_bytes});
         auto& h = messages_[k].msg_hdr;
         h.msg_name = &p->media_address;
         h.msg_namelen = p->media_address_len;
@@ -129,7 +136,8 @@ class paced_sender {
   const std::vector<media_participant*>& publishers_;
   const std::vector<media_participant*>& everyone_;
   std::size_t batch_;
-  std::vector<std::uint8_t> buffers_;
+  std::vector<std::uint8_t> buffers_;  // in the clear
+  std::vector<std::uint8_t> sealed_;   // what is sent
   std::vector<iovec> iovecs_;
   std::vector<mmsghdr> messages_;
   std::vector<media_participant*> owners_;
@@ -295,12 +303,17 @@ class draining_receiver {
     if (!counting || p == nullptr) {
       return;
     }
-    const auto* bytes = &buffers_[i * buffer_bytes];
-    const auto len = messages_[i].msg_len;
-    if (len > 0 && bytes[0] == media::probe_reply_type) {
+    // Opened as a client does: prefix, replay window, tag.
+    const auto inner =
+        open_from_server(*p, {&buffers_[i * buffer_bytes], messages_[i].msg_len}, opened_);
+    if (!inner) {
+      ++p->rx.unauthenticated;
+      return;
+    }
+    if ((*inner)[0] == media::probe_reply_type) {
       return;  // a keep-alive's answer
     }
-    const auto header = media::parse_header({bytes, len});
+    const auto header = media::parse_header(*inner);
     if (!header || p->source == nullptr || header->sender_id != p->source->sender_id) {
       ++p->rx.other;
       return;
@@ -323,6 +336,7 @@ class draining_receiver {
   std::vector<iovec> iovecs_;
   std::vector<mmsghdr> messages_;
   std::vector<std::array<std::uint8_t, 128>> controls_;
+  std::array<std::uint8_t, media::max_datagram_size> opened_{};
 };
 
 void sleep_until(std::int64_t t) {
@@ -438,6 +452,7 @@ step_counts run_udp_step(const pump_config& cfg, const std::vector<media_partici
     out.gap_packets += p->rx.gap_packets;
     out.late += p->rx.late;
     out.other += p->rx.other;
+    out.unauthenticated += p->rx.unauthenticated;
     out.socket_drops += p->rx.socket_drops();
   }
   out.socket_drops += receiver.shared_socket_drops();
