@@ -11,6 +11,7 @@
 
 #include "convert.hpp"
 #include "media_convert.hpp"
+#include "media_key_tap.hpp"
 
 namespace controlroom::detail {
 namespace {
@@ -163,6 +164,7 @@ std::optional<std::string> media_engine::take_key(const v1::MediaOpened& opened)
     return std::string(*why);
   }
   seal_.rekey(opened.sender_id(), opened.media_key());
+  tap_media_key(opened.sender_id(), seal_.key());
   return std::nullopt;
 }
 

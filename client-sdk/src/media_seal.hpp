@@ -55,6 +55,9 @@ class media_seal {
   verdict open(std::span<const std::uint8_t> sealed) noexcept;
   std::span<const std::uint8_t> inner() const noexcept { return inner_; }
 
+  /// The key of the last rekey().
+  const media::media_key& key() const noexcept { return key_; }
+
   /// The counter of the last datagram sealed (0: none yet under this key).
   std::uint64_t sent_counter() const noexcept { return sent_; }
 

@@ -19,6 +19,7 @@ class sdk_audio_network_e2e : public audio_e2e {
     quality q;
     audio_stream_stats stats;
     impairment_counts network;
+    media_status status;  // the impaired client's
   };
 
   run program_through_proxy(const impairment_plan& plan, const char* name) {
@@ -39,7 +40,8 @@ class sdk_audio_network_e2e : public audio_e2e {
     const auto source = mt::music_signal(48'000 * 5);
     std::vector<std::chrono::steady_clock::time_point> sent_at;
     const auto heard = play_and_listen(publisher.value(), stream, source, 2, sent_at);
-    run r{measure(source, heard, sent_at), stream.stats(), proxy.counts()};
+    run r{measure(source, heard, sent_at), stream.stats(), proxy.counts(),
+          prod.sdk->media_status()};
     report(name, r.q, r.stats);
     std::printf("[audio] %s network: media %llu dropped %llu (isolated %llu) reordered %llu\n",
                 name, static_cast<unsigned long long>(r.network.media),
@@ -63,6 +65,42 @@ TEST_F(sdk_audio_network_e2e, redundancy_recovers_single_losses_exactly) {
   EXPECT_GE(r.stats.lost, r.network.dropped * 9 / 10);
   EXPECT_GE(r.stats.recovered_by_redundancy, r.network.dropped * 9 / 10);
   EXPECT_LE(r.stats.concealed, 5u + r.stats.underruns);
+  EXPECT_GE(r.q.compared, 48'000u * 4);
+  EXPECT_GE(r.q.snr_left, 18.0);
+  EXPECT_GE(r.q.snr_right, 15.0);
+  EXPECT_GE(r.q.corr_left, 0.98);
+}
+
+// Every UDP datagram is sealed for its receiver (docs/sdk-audio.md,
+// "Encryption"). An attacker on the producer's path replays datagrams, flips
+// a bit, seals with a key of its own and sends the inner datagram unsealed:
+// the client drops each one before its jitter buffer and counts it, and the
+// music plays as over a clean path. Each injection precedes a genuine
+// datagram that was played, so the counts are final when playback is.
+TEST_F(sdk_audio_network_e2e,
+       replayed_forged_foreign_and_unsealed_datagrams_are_dropped_and_counted) {
+  impairment_plan plan;
+  plan.inject_every = 10;
+  plan.limit = 300;  // three seconds of attacks, then two clean ones
+  const auto r = program_through_proxy(plan, "attacked path");
+  const auto& n = r.network;
+  std::printf(
+      "[audio] attacks: %llu replays, %llu forgeries, %llu other-key, %llu unsealed; "
+      "client dropped %llu replayed, %llu unauthenticated\n",
+      static_cast<unsigned long long>(n.replays_injected),
+      static_cast<unsigned long long>(n.forgeries_injected),
+      static_cast<unsigned long long>(n.wrong_key_injected),
+      static_cast<unsigned long long>(n.unsealed_injected),
+      static_cast<unsigned long long>(r.status.datagrams_replayed),
+      static_cast<unsigned long long>(r.status.datagrams_unauthenticated));
+  ASSERT_GE(n.replays_injected, 25u);
+  EXPECT_EQ(n.unopened, 0u);  // everything on the path was sealed with the client's key
+  EXPECT_EQ(r.status.datagrams_replayed, n.replays_injected);
+  EXPECT_EQ(r.status.datagrams_unauthenticated,
+            n.forgeries_injected + n.wrong_key_injected + n.unsealed_injected);
+  // None reached the stream: no duplicates, nothing malformed.
+  EXPECT_EQ(r.stats.duplicates, 0u);
+  EXPECT_EQ(r.stats.malformed, 0u);
   EXPECT_GE(r.q.compared, 48'000u * 4);
   EXPECT_GE(r.q.snr_left, 18.0);
   EXPECT_GE(r.q.snr_right, 15.0);

@@ -11,7 +11,15 @@
 // how many were asked for does not shift the pattern of the first
 // transmissions. Probes, probe replies and NACKs pass untouched (NACKs can
 // be dropped on request), so the transport choice is not at stake.
-// Header-only, one thread, POSIX sockets.
+//
+// Every UDP datagram is sealed (docs/media-plane.md "Encryption"), so the
+// proxy learns the keys its process's SDK clients receive through the SDK's
+// private test seam (client-sdk/src/media_key_tap.hpp) and opens a copy of
+// each datagram to see what it is; what it forwards are the sealed bytes,
+// untouched. It can also attack the client (impairment_plan::inject_every):
+// replays, forgeries and unsealed copies, which the client must drop.
+// Header-only, one thread, POSIX sockets. One proxy at a time per process
+// (the seam holds one tap).
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -20,16 +28,22 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <netinet/in.h>
+#include <optional>
 #include <poll.h>
 #include <queue>
+#include <span>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <thread>
 #include <tuple>
 #include <unistd.h>
 #include <vector>
+
+#include "../../client-sdk/src/media_key_tap.hpp"
+#include "controlroom/media/sealed.hpp"
 
 namespace controlroom::testing {
 
@@ -49,6 +63,12 @@ struct impairment_plan {
   double retransmission_loss = 0;
   /// Drop every NACK (docs/media-plane.md "Healing") the server sends.
   bool drop_nacks = false;
+  /// Attacks on the client: before every `inject_every`-th media datagram
+  /// from the server (of the first `limit`), the client is sent the previous
+  /// one again (a replay), this one with a ciphertext bit flipped (a forgery),
+  /// this one sealed with another key under its own counter, and this one
+  /// unsealed. Each precedes a genuine datagram on the path. 0: none.
+  std::uint64_t inject_every = 0;
 };
 
 struct impairment_counts {
@@ -61,6 +81,11 @@ struct impairment_counts {
   std::uint64_t retransmissions_dropped = 0;
   /// Sequence numbers of the dropped media datagrams, in order.
   std::vector<std::uint32_t> dropped_sequences;
+  std::uint64_t unopened = 0;  ///< datagrams the proxy had no key for (passed as they are)
+  std::uint64_t replays_injected = 0;
+  std::uint64_t forgeries_injected = 0;
+  std::uint64_t wrong_key_injected = 0;
+  std::uint64_t unsealed_injected = 0;
 };
 
 class udp_impairment_proxy {
@@ -76,10 +101,15 @@ class udp_impairment_proxy {
     socklen_t len = sizeof me;
     ::getsockname(front_, reinterpret_cast<sockaddr*>(&me), &len);
     port_ = ntohs(me.sin_port);
+    detail::set_media_key_tap([this](std::uint32_t sender_id, const media::media_key& key) {
+      std::lock_guard lock(keys_mutex_);
+      new_keys_.emplace_back(sender_id, key);
+    });
     thread_ = std::thread([this] { run(); });
   }
 
   ~udp_impairment_proxy() {
+    detail::set_media_key_tap({});
     stop_ = true;
     thread_.join();
     ::close(front_);
@@ -133,16 +163,44 @@ class udp_impairment_proxy {
   }
   double uniform() { return uniform(rng_); }
 
-  static std::uint32_t sequence_of(const std::uint8_t* data, std::size_t size) {
-    if (size < 16)
+  using bytes_view = std::span<const std::uint8_t>;
+
+  static std::uint32_t sequence_of(bytes_view inner) {
+    if (inner.size() < 16)
       return 0;
-    return (std::uint32_t{data[12]} << 24) | (std::uint32_t{data[13]} << 16) |
-           (std::uint32_t{data[14]} << 8) | data[15];
+    return (std::uint32_t{inner[12]} << 24) | (std::uint32_t{inner[13]} << 16) |
+           (std::uint32_t{inner[14]} << 8) | inner[15];
   }
 
   // Header byte 1, bit 2 (media/include/controlroom/media/header.hpp).
-  static bool is_retransmission(const std::uint8_t* data, std::size_t size) {
-    return size > 1 && (data[1] & 0x04) != 0;
+  static bool is_retransmission(bytes_view inner) {
+    return inner.size() > 1 && (inner[1] & 0x04) != 0;
+  }
+
+  static bool is_media(const std::optional<bytes_view>& inner) {
+    return inner && (*inner)[0] == media::header_version;
+  }
+
+  // The inner datagram of a sealed one (a view into peeked_), if the proxy
+  // has the key of its sender_id. No replay check: the proxy only looks.
+  std::optional<bytes_view> peek(const std::uint8_t* data, std::size_t size) {
+    const bytes_view sealed(data, size);
+    const auto prefix = media::parse_sealed_prefix(sealed);
+    if (!prefix)
+      return std::nullopt;
+    {
+      std::lock_guard lock(keys_mutex_);
+      for (const auto& [id, key] : new_keys_)
+        ciphers_.insert_or_assign(id, media::media_cipher(key));
+      new_keys_.clear();
+    }
+    const auto it = ciphers_.find(prefix->sender_id);
+    auto inner = it == ciphers_.end() ? std::nullopt : it->second.open(sealed, peeked_);
+    if (!inner) {
+      std::lock_guard lock(mutex_);
+      ++counts_.unopened;
+    }
+    return inner;
   }
 
   void pass(const std::uint8_t* data, std::size_t size, bool to_server) {
@@ -153,14 +211,16 @@ class udp_impairment_proxy {
   }
 
   void from_client(const std::uint8_t* data, std::size_t size) {
-    if (plan_.to_server && size > 0 && data[0] == 1)
-      impair(data, size, true);
+    const auto inner = peek(data, size);
+    if (plan_.to_server && is_media(inner))
+      impair(data, size, *inner, true);
     else
       pass(data, size, true);
   }
 
   void from_server(const std::uint8_t* data, std::size_t size) {
-    if (size > 0 && data[0] == nack_type) {
+    const auto inner = peek(data, size);
+    if (inner && (*inner)[0] == nack_type) {
       {
         std::lock_guard lock(mutex_);
         ++counts_.nacks;
@@ -169,14 +229,43 @@ class udp_impairment_proxy {
         deliver(data, size);
       return;
     }
-    if (!plan_.to_server && size > 0 && data[0] == 1)
-      impair(data, size, false);
-    else
-      deliver(data, size);
+    if (is_media(inner)) {
+      attack(data, size, *inner);
+      if (!plan_.to_server) {
+        impair(data, size, *inner, false);
+        return;
+      }
+    }
+    deliver(data, size);
   }
 
-  void impair(const std::uint8_t* data, std::size_t size, bool to_server) {
-    if (is_retransmission(data, size)) {
+  // Before `data` (sealed media from the server; `inner` opened) reaches the
+  // client, what an attacker on the path could send it instead.
+  void attack(const std::uint8_t* data, std::size_t size, bytes_view inner) {
+    const auto n = server_media_++;
+    if (plan_.inject_every != 0 && n < plan_.limit && n % plan_.inject_every == 0 &&
+        !previous_.empty()) {
+      deliver(previous_.data(), previous_.size());
+      std::vector<std::uint8_t> forged(data, data + size);
+      forged[media::sealed_prefix_size] ^= 0x01;
+      deliver(forged.data(), forged.size());
+      const auto prefix = media::parse_sealed_prefix({data, size});
+      std::array<std::uint8_t, media::max_sealed_size> foreign{};
+      const auto wrong = wrong_key_.seal(*prefix, inner, foreign);
+      deliver(wrong.data(), wrong.size());
+      deliver(inner.data(), inner.size());
+      std::lock_guard lock(mutex_);
+      ++counts_.replays_injected;
+      ++counts_.forgeries_injected;
+      ++counts_.wrong_key_injected;
+      ++counts_.unsealed_injected;
+    }
+    if (plan_.inject_every != 0)
+      previous_.assign(data, data + size);
+  }
+
+  void impair(const std::uint8_t* data, std::size_t size, bytes_view inner, bool to_server) {
+    if (is_retransmission(inner)) {
       const bool drop = uniform(resend_rng_) < plan_.retransmission_loss;
       {
         std::lock_guard lock(mutex_);
@@ -202,7 +291,7 @@ class udp_impairment_proxy {
       if (drop) {
         ++counts_.dropped;
         ++run_length_;
-        counts_.dropped_sequences.push_back(sequence_of(data, size));
+        counts_.dropped_sequences.push_back(sequence_of(inner));
       } else {
         if (run_length_ == 1 && delivered_before_run_)
           ++counts_.isolated_drops;
@@ -232,7 +321,7 @@ class udp_impairment_proxy {
   }
 
   void run() {
-    std::array<std::uint8_t, 2048> buf{};
+    std::array<std::uint8_t, 4096> buf{};
     while (!stop_) {
       int timeout_ms = 20;
       if (!queue_.empty()) {
@@ -269,6 +358,13 @@ class udp_impairment_proxy {
   static constexpr std::uint8_t nack_type = 0x82;
 
   impairment_plan plan_;
+  std::mutex keys_mutex_;  // new_keys_: filled on SDK network threads
+  std::vector<std::pair<std::uint32_t, media::media_key>> new_keys_;
+  std::map<std::uint32_t, media::media_cipher> ciphers_;  // proxy thread
+  std::array<std::uint8_t, media::max_datagram_size> peeked_{};
+  media::media_cipher wrong_key_{media::media_key{0x5e, 0xa1, 0xed}};
+  std::uint64_t server_media_ = 0;      // media datagrams from the server so far
+  std::vector<std::uint8_t> previous_;  // the last of them, sealed (for replays)
   std::uint64_t rng_;
   std::uint64_t resend_rng_;
   std::uint64_t impaired_ = 0;  // media datagrams the plan has decided on
