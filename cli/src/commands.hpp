@@ -9,6 +9,7 @@
 namespace controlroom::cli {
 
 void add_join_command(CLI::App& app);
+void add_devices_command(CLI::App& app);  // the audio devices join uses
 void add_session_commands(CLI::App& app);
 void add_take_commands(CLI::App& app);
 void add_admin_commands(CLI::App& app);  // users, tokens, studios, sessions, invites

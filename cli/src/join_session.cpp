@@ -57,20 +57,67 @@ void join_session::submit(const controlroom::intent& change, const std::string& 
   checked(client_->submit(change), what);
 }
 
-void join_session::start_publishing(const std::string& stream, bool latched) {
+void join_session::start_publishing(const std::string& stream, bool latched, bool open_talkback) {
   // By the roles this connection acts with, not all the member's roles.
   const bool engineer = std::find(acting_.begin(), acting_.end(), role::engineer) != acting_.end();
   const auto kind = stream.empty() ? (engineer ? stream_kind::program : stream_kind::talkback)
                                    : parse_kind(stream);
   latched_ = latched;
   if (kind == stream_kind::talkback) {
-    submit(start_talkback{.target = talkback_target::everyone, .latched = latched},
-           "open talkback");
-    talkback_open_ = true;
+    talking_.store(false);
+    if (open_talkback) {
+      set_talkback(true, latched);
+    }
   }
   auto options =
       kind == stream_kind::talkback ? encoder_options::talkback() : encoder_options::music();
   publisher_ = checked(client_->publish(kind, options), "publish " + std::string(to_string(kind)));
+}
+
+bool join_session::publishes_talkback() const {
+  return publisher_ && publisher_.kind() == stream_kind::talkback;
+}
+
+void join_session::set_talkback(bool open, bool latched) {
+  if (open == talkback_open_) {
+    latched_ = latched;
+    return;
+  }
+  if (open) {
+    submit(start_talkback{.target = talkback_target::everyone, .latched = latched},
+           "open talkback");
+    talkback_open_ = true;
+    latched_ = latched;
+    talking_.store(true);
+  } else {
+    talking_.store(false);
+    talkback_open_ = false;
+    submit(stop_talkback{}, "close talkback");
+  }
+}
+
+std::string join_session::rate_current_take(int stars) {
+  const auto st = client_->state();
+  std::string id = st.transport.recording_take_id;
+  if (id.empty() && !st.takes.empty()) {
+    id = st.takes.back().id;
+  }
+  if (id.empty()) {
+    throw cli_error("no take to rate yet");
+  }
+  submit(rate_take{.take_id = id, .rating = static_cast<std::uint32_t>(stars)}, "rate take " + id);
+  const std::string done = "rated " + id + ": " + std::to_string(stars) + " of 5";
+  note(done);
+  return done;
+}
+
+void join_session::prepare_capture(std::size_t frames) {
+  converted_.reserve(frames * 2);
+}
+
+void join_session::note(const std::string& event) {
+  std::lock_guard lock(mutex_);
+  events_.push_back(boost::json::value(event));
 }
 
 std::int64_t join_session::start_transport(const std::string& mode, const std::string& song,
@@ -96,11 +143,23 @@ std::int64_t join_session::start_transport(const std::string& mode, const std::s
     submit(play{.position_samples = start}, "play");
   }
   transport_running_ = true;
+  capture_position_.store(start);
   return start;
 }
 
 void join_session::send(std::span<const float> pcm, int channels, std::int64_t position) {
-  const int want = publisher_.kind() == stream_kind::talkback ? 1 : 2;
+  const bool talkback = publisher_.kind() == stream_kind::talkback;
+  if (talkback) {
+    if (!talking_.load(std::memory_order_relaxed)) {
+      resumed_ = true;
+      return;
+    }
+    if (resumed_) {
+      resumed_ = false;  // pressed again: receivers restart their timing
+      publisher_.mark_discontinuity();
+    }
+  }
+  const int want = talkback ? 1 : 2;
   if (channels == want) {
     publisher_.send(pcm, position);
     return;
@@ -115,6 +174,29 @@ void join_session::send(std::span<const float> pcm, int channels, std::int64_t p
     }
   }
   publisher_.send(converted_, position);
+}
+
+void join_session::capture(std::span<const float> pcm, int channels) noexcept {
+  const auto position = capture_position_.load(std::memory_order_relaxed);
+  // converted_ has its capacity from prepare_capture(): no allocation here.
+  send(pcm, channels, position);
+  if (position != no_timeline_position) {
+    capture_position_.store(position + static_cast<std::int64_t>(pcm.size()) / channels,
+                            std::memory_order_relaxed);
+  }
+}
+
+void join_session::render_device(std::span<float> out, std::uint32_t latency_frames) noexcept {
+  if (latency_frames != device_latency_) {
+    device_latency_ = latency_frames;
+    mixer_.set_output_latency(latency_frames);
+  }
+  mixer_.render(out);
+}
+
+std::optional<std::int64_t> join_session::heard_position() const {
+  auto pos = client_->heard_position(stream_kind::program);
+  return pos ? pos : mixer_.heard_position();
 }
 
 void join_session::input_ended(std::int64_t position) {
@@ -185,10 +267,7 @@ void join_session::track_streams() {
 }
 
 void join_session::place_marker(const std::string& label) {
-  auto pos = client_->heard_position(stream_kind::program);
-  if (!pos) {
-    pos = mixer_.heard_position();
-  }
+  const auto pos = heard_position();
   if (!pos) {
     std::fprintf(stderr, "marker '%s' not placed: nothing on the timeline is heard now\n",
                  label.c_str());
@@ -197,10 +276,16 @@ void join_session::place_marker(const std::string& label) {
     return;
   }
   const auto at = *pos;
+  {
+    std::lock_guard lock(mutex_);
+    ++pending_;
+  }
   client_->submit_async(
       add_marker{.position_samples = at, .label = label, .color = {}},
       [this, label, at](result<std::uint64_t> r) {
         std::lock_guard lock(mutex_);
+        --pending_;
+        settled_.notify_all();
         if (r) {
           markers_.push_back(boost::json::object{
               {"id", "m" + std::to_string(r.value())}, {"label", label}, {"position_samples", at}});
@@ -212,6 +297,11 @@ void join_session::place_marker(const std::string& label) {
 
 boost::json::object join_session::finish(std::int64_t recorded_frames,
                                          const std::string& out_path) {
+  {
+    // A marker dropped just before quitting still lands (and is reported).
+    std::unique_lock lock(mutex_);
+    settled_.wait_for(lock, std::chrono::seconds(5), [this] { return pending_ == 0; });
+  }
   boost::json::object report;
   report["session_id"] = session_;
   report["user"] = client_->me().name;

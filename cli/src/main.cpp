@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
       "Exit status: 0 ok, 1 failed, 2 bad usage, 3 not authenticated or not allowed,\n"
       "4 not found, 130 interrupted before the work was done.");
   add_join_command(app);
+  add_devices_command(app);
   add_session_commands(app);
   add_take_commands(app);
   add_admin_commands(app);
