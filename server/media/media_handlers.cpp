@@ -124,6 +124,8 @@ void on_open_media(services& s, const std::shared_ptr<peer>& p, const v1::Client
       opened.set_max_datagram_bytes(static_cast<std::uint32_t>(media::max_datagram_size));
       opened.set_transport(member->receives_udp() ? v1::MEDIA_TRANSPORT_UDP
                                                   : v1::MEDIA_TRANSPORT_WEBSOCKET);
+      opened.set_media_key(member->key.data(), member->key.size());
+      opened.set_cipher(v1::MEDIA_CIPHER_AES_256_GCM);
     });
     v1::ServerEnvelope streams;
     *streams.mutable_media_streams() = live->media().describe();

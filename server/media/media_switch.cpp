@@ -16,6 +16,10 @@ const char* to_string(media_drop reason) {
       return "malformed";
     case media_drop::unknown_sender:
       return "unknown_sender";
+    case media_drop::replayed:
+      return "replayed";
+    case media_drop::auth_failed:
+      return "auth_failed";
     case media_drop::unbound_address:
       return "unbound_address";
     case media_drop::not_published:
@@ -55,6 +59,8 @@ void media_switch::add_sender(session_media& session, media_member& member) {
     id = (std::uint32_t{raw[0]} << 24) | (std::uint32_t{raw[1]} << 16) | slot;
   }
   random_bytes(member.token);
+  random_bytes(member.key);
+  member.cipher.emplace(member.key);
   member.sender_id = id;
   slots_[slot] = {&session, &member, id};
   ++sender_count_;
@@ -68,60 +74,90 @@ void media_switch::remove_sender(std::uint32_t sender_id) {
   }
 }
 
-void media_switch::on_udp(std::span<const std::uint8_t> datagram, const udp_endpoint& from,
+void media_switch::on_udp(std::span<const std::uint8_t> sealed, const udp_endpoint& from,
                           std::uint64_t now_us) {
-  tally_.bytes_received += datagram.size();
+  tally_.bytes_received += sealed.size();
   // Size first: nothing larger is looked at, let alone looked up.
-  if (datagram.size() > media::max_datagram_size) {
+  if (sealed.size() > media::max_sealed_size) {
     tally_.drop(media_drop::oversize);
     return;
   }
-  if (!datagram.empty() && datagram[0] == media::probe_type) {
-    on_probe(datagram, from, now_us);
+  const auto prefix = media::parse_sealed_prefix(sealed);
+  if (!prefix || prefix->direction != media::seal_direction::to_server) {
+    tally_.drop(media_drop::malformed);
     return;
   }
-  const auto parsed = media::parse_datagram(datagram);
+  // The key is the sender's: found by its id, no trial decryption.
+  auto* sender = find_sender(prefix->sender_id);
+  if (sender == nullptr) {
+    tally_.drop(media_drop::unknown_sender);
+    return;
+  }
+  auto& member = *sender->member;
+  // Replays are refused before the (costlier) authentication, and the
+  // window only moves for datagrams that authenticate.
+  if (!member.received.fresh(prefix->counter)) {
+    tally_.drop(media_drop::replayed);
+    return;
+  }
+  const auto inner = member.cipher->open(sealed, opened_);
+  if (!inner) {
+    tally_.drop(media_drop::auth_failed);
+    return;
+  }
+  member.received.accept(prefix->counter);
+  if ((*inner)[0] == media::probe_type) {
+    on_probe(*sender, *inner, from, now_us);
+    return;
+  }
+  const auto parsed = media::parse_datagram(*inner);
   if (!parsed) {
     tally_.drop(media_drop::malformed);
     return;
   }
   ++tally_.received_udp;
-  auto* sender = find_sender(parsed->header.sender_id);
-  if (sender == nullptr) {
-    tally_.drop(media_drop::unknown_sender);
+  if (parsed->header.sender_id != prefix->sender_id) {
+    tally_.drop(media_drop::wrong_sender);
     return;
   }
-  const auto& member = *sender->member;
   if (!member.udp || !(*member.udp == from)) {
     tally_.drop(media_drop::unbound_address);
     return;
   }
-  forward(*sender, *parsed, datagram, now_us);
+  forward(*sender, *parsed, *inner, now_us);
 }
 
-void media_switch::on_probe(std::span<const std::uint8_t> datagram, const udp_endpoint& from,
-                            std::uint64_t now_us) {
-  const auto probe = media::parse_probe(datagram);
+void media_switch::on_probe(sender_ref sender, std::span<const std::uint8_t> inner,
+                            const udp_endpoint& from, std::uint64_t now_us) {
+  const auto probe = media::parse_probe(inner);
   if (!probe) {
     tally_.drop(media_drop::malformed);
     return;
   }
-  auto* sender = find_sender(probe->sender_id);
-  if (sender == nullptr || !media::tokens_equal(sender->member->token, probe->token)) {
+  auto& member = *sender.member;
+  if (probe->sender_id != sender.id || !media::tokens_equal(member.token, probe->token)) {
     tally_.drop(media_drop::bad_probe);
     return;
   }
-  auto& member = *sender->member;
   if (!member.udp || !(*member.udp == from)) {
     member.udp = from;  // first probe, or the client's address moved (NAT rebinding)
-    sender->session->changed();
+    sender.session->changed();
   }
   ++tally_.probes;
-  auto& reply = replies_.emplace_back();
+  std::array<std::uint8_t, media::probe_reply_size> reply{};
   media::write_probe_reply({probe->sender_id, probe->client_time_us, now_us}, reply);
-  if (out_ != nullptr) {
-    out_->send_udp(from, reply);
+  send_sealed(member, from, reply);
+}
+
+void media_switch::send_sealed(media_member& member, const udp_endpoint& to,
+                               std::span<const std::uint8_t> inner) {
+  if (out_ == nullptr) {
+    return;
   }
+  auto space = sealed_.allocate(inner.size() + media::sealed_overhead);
+  const auto sealed = member.cipher->seal(
+      {media::seal_direction::to_client, member.sender_id, ++member.sent_counter}, inner, space);
+  out_->send_udp(to, sealed);
 }
 
 void media_switch::on_websocket(const std::string& participant_id,
@@ -167,9 +203,9 @@ void media_switch::forward(sender_ref sender, const media::parsed_datagram& pars
   for (auto* receiver : sender.session->receivers(*sender.member, kind)) {
     if (receiver->receives_udp()) {
       if (out_ != nullptr) {
-        out_->send_udp(*receiver->udp, datagram);
+        send_sealed(*receiver, *receiver->udp, datagram);
         ++tally_.forwarded_udp;
-        tally_.bytes_forwarded += datagram.size();
+        tally_.bytes_forwarded += datagram.size() + media::sealed_overhead;
       }
       continue;
     }
@@ -190,8 +226,7 @@ void media_switch::forward(sender_ref sender, const media::parsed_datagram& pars
 
 void media_switch::send_to_member(media_member& member, std::vector<std::uint8_t> bytes) {
   if (member.udp && out_ != nullptr) {
-    const auto& stored = notices_.emplace_back(std::move(bytes));
-    out_->send_udp(*member.udp, stored);
+    send_sealed(member, *member.udp, bytes);
     return;
   }
   if (auto connection = member.connection.lock()) {
@@ -202,8 +237,7 @@ void media_switch::send_to_member(media_member& member, std::vector<std::uint8_t
 }
 
 void media_switch::end_batch() {
-  replies_.clear();
-  notices_.clear();
+  sealed_.reset();
   publish_counts();
 }
 

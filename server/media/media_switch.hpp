@@ -14,10 +14,10 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <span>
 #include <vector>
 
+#include "media/datagram_arena.hpp"
 #include "media/media_output.hpp"
 #include "media/session_media.hpp"
 
@@ -27,9 +27,11 @@ struct server_metrics;
 
 /// Why a media datagram was not forwarded (controlroom_media_dropped_total).
 enum class media_drop {
-  oversize,         // over 1500 bytes
-  malformed,        // not a probe, and not a media datagram with a valid header
+  oversize,         // over 1500 bytes (1532 sealed)
+  malformed,        // not sealed; or inside, not a probe nor a media datagram with a valid header
   unknown_sender,   // a sender_id this worker does not serve
+  replayed,         // a sealed counter already accepted, or behind the replay window
+  auth_failed,      // the GCM tag does not match: tampered, or sealed with another key
   unbound_address,  // UDP media from an address no valid probe came from
   not_published,    // a stream kind the sender has not published
   bad_probe,        // unknown sender_id or wrong token
@@ -68,13 +70,15 @@ class media_switch {
   }
   std::uint16_t udp_port() const { return udp_port_; }
 
-  /// Gives `member` a sender_id unique on this worker and a fresh token.
+  /// Gives `member` a sender_id unique on this worker, a fresh token and a
+  /// fresh media key.
   void add_sender(session_media& session, media_member& member);
   void remove_sender(std::uint32_t sender_id);
   std::size_t senders() const { return sender_count_; }
 
-  /// One datagram from the UDP socket. Output goes to the media_output;
-  /// call end_batch() after flushing it.
+  /// One datagram from the UDP socket: sealed (sealed.hpp) with the
+  /// sender's key, else dropped. Output goes to the media_output, sealed
+  /// for each receiver; call end_batch() after flushing it.
   void on_udp(std::span<const std::uint8_t> datagram, const udp_endpoint& from,
               std::uint64_t now_us);
   /// One MediaFrame from participant `participant_id`'s WebSocket. Sends at
@@ -110,8 +114,11 @@ class media_switch {
     return &slots_[slot];
   }
 
-  void on_probe(std::span<const std::uint8_t> datagram, const udp_endpoint& from,
+  void on_probe(sender_ref sender, std::span<const std::uint8_t> inner, const udp_endpoint& from,
                 std::uint64_t now_us);
+  // Seals `inner` with `member`'s key and queues it to `to`.
+  void send_sealed(media_member& member, const udp_endpoint& to,
+                   std::span<const std::uint8_t> inner);
   void forward(sender_ref sender, const media::parsed_datagram& parsed,
                std::span<const std::uint8_t> datagram, std::uint64_t now_us);
 
@@ -121,8 +128,8 @@ class media_switch {
   std::vector<sender_ref> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::size_t sender_count_ = 0;
-  std::deque<std::array<std::uint8_t, media::probe_reply_size>> replies_;  // until end_batch
-  std::deque<std::vector<std::uint8_t>> notices_;                          // until end_batch
+  std::array<std::uint8_t, media::max_datagram_size> opened_{};  // the datagram being handled
+  datagram_arena sealed_;  // what was sealed this batch, until end_batch
   media_tally tally_;
 };
 

@@ -21,6 +21,7 @@
 #include "control/peer.hpp"
 #include "controlroom/media/header.hpp"
 #include "controlroom/media/probe.hpp"
+#include "controlroom/media/sealed.hpp"
 #include "controlroom/v1/control.pb.h"
 #include "domain/role.hpp"
 #include "media/udp_endpoint.hpp"
@@ -49,6 +50,13 @@ struct media_member {
   role_set roles;
   std::uint32_t sender_id = 0;
   media::media_token token{};
+  // UDP sealing (controlroom/media/sealed.hpp): the key MediaOpened handed
+  // out and a cipher keyed with it, the counters accepted from the member
+  // (replays are refused) and the last counter the server sealed to it.
+  media::media_key key{};
+  std::optional<media::media_cipher> cipher;
+  media::replay_window received;
+  std::uint64_t sent_counter = 0;
   std::weak_ptr<peer> connection;
   std::array<bool, stream_kind_count> subscribed{};
   bool deliver_udp = false;         // asked for UDP delivery (OpenMedia)

@@ -2,8 +2,9 @@
 
 // One worker's UDP media socket: receives datagrams in batches (recvmmsg),
 // hands each to the worker's media_switch, and sends what the switch queues
-// in one batch (sendmmsg) per receive batch. A datagram larger than 1500
-// bytes arrives truncated and is dropped before anything looks at it.
+// in one batch (sendmmsg) per receive batch. A datagram larger than a
+// sealed 1500-byte one arrives truncated and is dropped before anything
+// looks at it.
 //
 // Threading: lives on its worker; open() before the worker runs, everything
 // else on the worker's thread.
@@ -37,7 +38,7 @@ class udp_relay final : public media_output {
 
  private:
   static constexpr std::size_t batch = 64;  // datagrams per recvmmsg
-  // One byte more than any valid datagram: a larger one is cut short and
+  // More than any valid (sealed) datagram: a larger one is cut short and
   // flagged MSG_TRUNC by the kernel.
   static constexpr std::size_t slot_bytes = 1536;
   // Receive batches handled per readiness before yielding to the worker's

@@ -7,10 +7,14 @@
 // datagrams in order, so once a probe sent after a datagram is answered,
 // anything that datagram was going to cause has happened.
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "controlroom/media/header.hpp"
 #include "controlroom/media/probe.hpp"
+#include "controlroom/media/sealed.hpp"
+#include "media_udp.hpp"
 #include "metrics/registry.hpp"
 #include "raw_clients.hpp"
 #include "test_server.hpp"
@@ -24,31 +28,13 @@ using bytes = std::vector<std::uint8_t>;
 
 struct media_client {
   std::unique_ptr<raw_ws> ws;
-  udp_peer udp;
+  media_udp udp;
   v1::MediaOpened opened;
-  std::uint64_t probes = 0;
 
-  std::uint16_t media_port() const { return static_cast<std::uint16_t>(opened.udp_port()); }
+  std::uint16_t media_port() const { return udp.media_port(); }
 
   // Sends a probe and waits for its reply: also a barrier for earlier sends.
-  void probe() {
-    media::probe p;
-    p.sender_id = opened.sender_id();
-    std::copy_n(opened.media_token().begin(), media::media_token_size, p.token.begin());
-    p.client_time_us = ++probes;
-    std::array<std::uint8_t, media::probe_size> out{};
-    media::write_probe(p, out);
-    udp.send_to(media_port(), out);
-    for (;;) {
-      auto reply = udp.receive();
-      ASSERT_TRUE(reply) << "probe not answered";
-      const auto parsed = media::parse_probe_reply(*reply);
-      if (parsed && parsed->client_time_us == probes) {
-        EXPECT_EQ(parsed->sender_id, opened.sender_id());
-        return;
-      }
-    }
-  }
+  void probe() { udp.barrier(); }
 
   bytes packet(media::stream_kind kind, std::uint32_t seq, std::size_t payload = 200) const {
     media::media_header h;
@@ -117,11 +103,13 @@ class media_relay_e2e : public ::testing::Test {
     EXPECT_EQ(m->opened.media_token().size(), media::media_token_size);
     EXPECT_EQ(m->opened.max_datagram_bytes(), 1500u);
     EXPECT_EQ(m->opened.transport(), v1::MEDIA_TRANSPORT_WEBSOCKET);
+    m->udp.open(m->opened);
     if (udp) {
       m->probe();
       const auto again = m->ws->request(open_media(v1::MEDIA_TRANSPORT_UDP));
       EXPECT_EQ(again.media_opened().transport(), v1::MEDIA_TRANSPORT_UDP) << again.DebugString();
       EXPECT_EQ(again.media_opened().sender_id(), m->opened.sender_id()) << "id is kept";
+      EXPECT_EQ(again.media_opened().media_key(), m->opened.media_key()) << "key is kept";
     }
     return m;
   }
@@ -172,7 +160,7 @@ TEST_F(media_relay_e2e, program_reaches_udp_and_websocket_receivers_byte_for_byt
   std::vector<bytes> sent;
   for (std::uint32_t seq = 0; seq < count; ++seq) {
     sent.push_back(eng->packet(media::stream_kind::program, seq));
-    eng->udp.send_to(eng->media_port(), sent.back());
+    eng->udp.send(sent.back());
   }
   for (std::uint32_t seq = 0; seq < count; ++seq) {
     const auto got = pro->udp.receive();
@@ -215,7 +203,7 @@ TEST_F(media_relay_e2e, roles_limit_what_may_be_published) {
   auto eng = join(engineer, true);
   lis->probe();
   pro->probe();
-  eng->udp.send_to(eng->media_port(), eng->packet(media::stream_kind::program, 1));
+  eng->udp.send(eng->packet(media::stream_kind::program, 1));
   eng->probe();
   EXPECT_GE(metric("controlroom_media_dropped_total{reason=\"not_published\"}"), 1u);
 }
@@ -229,7 +217,7 @@ TEST_F(media_relay_e2e, talkback_follows_the_session_state_and_the_private_line_
   ASSERT_TRUE(publish(*eng, v1::STREAM_KIND_TALKBACK).has_published());
 
   // Channel closed: nobody hears the producer.
-  pro->udp.send_to(pro->media_port(), pro->packet(media::stream_kind::talkback, 1));
+  pro->udp.send(pro->packet(media::stream_kind::talkback, 1));
   pro->probe();
   for (auto* m : {eng.get(), art.get(), lis.get()}) {
     EXPECT_FALSE(m->udp.receive(std::chrono::milliseconds(0)));
@@ -238,7 +226,7 @@ TEST_F(media_relay_e2e, talkback_follows_the_session_state_and_the_private_line_
   // The private line: producer -> engineer only ...
   talk(*pro, v1::TALKBACK_TARGET_ENGINEER_PRIVATE, "pro-talk-1");
   const auto to_engineer = pro->packet(media::stream_kind::talkback, 2);
-  pro->udp.send_to(pro->media_port(), to_engineer);
+  pro->udp.send(to_engineer);
   pro->probe();
   const auto heard = eng->udp.receive();
   ASSERT_TRUE(heard) << "the engineer hears the private line";
@@ -249,7 +237,7 @@ TEST_F(media_relay_e2e, talkback_follows_the_session_state_and_the_private_line_
   // ... and engineer -> producer only.
   talk(*eng, v1::TALKBACK_TARGET_PRODUCER_PRIVATE, "eng-talk-1");
   const auto to_producer = eng->packet(media::stream_kind::talkback, 3);
-  eng->udp.send_to(eng->media_port(), to_producer);
+  eng->udp.send(to_producer);
   eng->probe();
   const auto answered = pro->udp.receive();
   ASSERT_TRUE(answered) << "the producer hears the engineer's answer";
@@ -260,7 +248,7 @@ TEST_F(media_relay_e2e, talkback_follows_the_session_state_and_the_private_line_
   // Retargeted to the artist: only the artist.
   talk(*pro, v1::TALKBACK_TARGET_ARTIST, "pro-talk-2");
   const auto to_artist = pro->packet(media::stream_kind::talkback, 4);
-  pro->udp.send_to(pro->media_port(), to_artist);
+  pro->udp.send(to_artist);
   pro->probe();
   const auto cue = art->udp.receive();
   ASSERT_TRUE(cue);
@@ -276,34 +264,123 @@ TEST_F(media_relay_e2e, bad_datagrams_are_dropped_and_counted_and_the_relay_keep
   udp_peer stranger;
 
   bytes oversize(1600, 0);
-  oversize[0] = media::header_version;
-  eng->udp.send_to(eng->media_port(), oversize);
-  eng->udp.send_to(eng->media_port(), bytes(40, 0xee));
+  oversize[0] = media::sealed_type;
+  eng->udp.send_raw(oversize);
+  eng->udp.send_raw(bytes(40, 0xee));
+  // A well-formed media datagram, but not sealed: UDP carries sealed only.
+  eng->udp.send_raw(eng->packet(media::stream_kind::program, 1));
+  // Sealed by the engineer, but the inner header names someone else.
   auto foreign = eng->packet(media::stream_kind::program, 1);
-  foreign[4] ^= 0xff;  // someone else's sender id
-  eng->udp.send_to(eng->media_port(), foreign);
-  stranger.send_to(eng->media_port(), eng->packet(media::stream_kind::program, 2));
+  foreign[4] ^= 0xff;
+  eng->udp.send(foreign);
+  // Authentic and fresh, but from an address no probe came from.
+  stranger.send_to(eng->media_port(), eng->udp.seal(eng->packet(media::stream_kind::program, 2)));
+  // A sealed probe with the wrong token.
   media::probe forged;
   forged.sender_id = eng->opened.sender_id();
   std::array<std::uint8_t, media::probe_size> forged_bytes{};
   media::write_probe(forged, forged_bytes);  // all-zero token
-  stranger.send_to(eng->media_port(), forged_bytes);
+  eng->udp.send(forged_bytes);
   eng->probe();
 
   EXPECT_FALSE(pro->udp.receive(std::chrono::milliseconds(0))) << "nothing bad was forwarded";
-  EXPECT_FALSE(stranger.receive(std::chrono::milliseconds(0))) << "a forged probe gets no reply";
+  EXPECT_FALSE(stranger.receive(std::chrono::milliseconds(0))) << "a stranger gets nothing";
   EXPECT_EQ(metric("controlroom_media_dropped_total{reason=\"oversize\"}"), 1u);
-  EXPECT_EQ(metric("controlroom_media_dropped_total{reason=\"malformed\"}"), 1u);
-  EXPECT_EQ(metric("controlroom_media_dropped_total{reason=\"unbound_address\"}") +
-                metric("controlroom_media_dropped_total{reason=\"unknown_sender\"}"),
-            2u);
+  EXPECT_EQ(metric("controlroom_media_dropped_total{reason=\"malformed\"}"), 2u);
+  EXPECT_EQ(metric("controlroom_media_dropped_total{reason=\"wrong_sender\"}"), 1u);
+  EXPECT_EQ(metric("controlroom_media_dropped_total{reason=\"unbound_address\"}"), 1u);
   EXPECT_EQ(metric("controlroom_media_dropped_total{reason=\"bad_probe\"}"), 1u);
 
   const auto good = eng->packet(media::stream_kind::program, 3);
-  eng->udp.send_to(eng->media_port(), good);
+  eng->udp.send(good);
   const auto got = pro->udp.receive();
   ASSERT_TRUE(got);
   EXPECT_EQ(*got, good);
+}
+
+TEST_F(media_relay_e2e, tampered_replayed_and_unkeyed_media_never_reach_a_receiver) {
+  auto eng = join(engineer, true);
+  auto pro = join(producer, true);
+  ASSERT_TRUE(publish(*eng, v1::STREAM_KIND_PROGRAM).has_published());
+
+  const auto first = eng->packet(media::stream_kind::program, 1);
+  const auto sealed = eng->udp.send(first);
+  const auto delivered = pro->udp.receive();
+  ASSERT_TRUE(delivered);
+  EXPECT_EQ(*delivered, first);
+
+  // The same datagram again, from the same address: a replay.
+  eng->udp.send_raw(sealed);
+  // One bit flipped in the prefix, the body or the tag: tampered.
+  for (const std::size_t at : {std::size_t{9}, std::size_t{40}, sealed.size() - 1}) {
+    auto tampered = eng->udp.send(eng->packet(media::stream_kind::program, 2));
+    // That one went out intact; send a tampered copy with a fresh counter.
+    tampered[15] = static_cast<std::uint8_t>(tampered[15] + 50);
+    tampered[at] ^= 0x01;
+    eng->udp.send_raw(tampered);
+  }
+  // Sealed with the producer's key but claiming the engineer's id.
+  {
+    media::media_key key{};
+    std::copy_n(pro->opened.media_key().begin(), key.size(), key.begin());
+    media::media_cipher wrong{key};
+    const auto inner = eng->packet(media::stream_kind::program, 3);
+    bytes out(inner.size() + media::sealed_overhead);
+    eng->udp.send_raw(
+        wrong.seal({media::seal_direction::to_server, eng->opened.sender_id(), 5000}, inner, out));
+  }
+  eng->probe();
+
+  // Only the three intact copies of sequence 2 arrive, nothing else.
+  for (int i = 0; i < 3; ++i) {
+    const auto got = pro->udp.receive();
+    ASSERT_TRUE(got);
+    EXPECT_EQ(media::parse_header(*got)->sequence, 2u);
+  }
+  EXPECT_FALSE(pro->udp.receive(std::chrono::milliseconds(0)));
+  EXPECT_EQ(metric("controlroom_media_dropped_total{reason=\"replayed\"}"), 1u);
+  EXPECT_EQ(metric("controlroom_media_dropped_total{reason=\"auth_failed\"}"), 4u);
+}
+
+TEST_F(media_relay_e2e, what_crosses_the_wire_is_sealed_for_each_receiver_alone) {
+  auto eng = join(engineer, true);
+  auto pro = join(producer, true);
+  auto lis = join(listener, true);
+  ASSERT_TRUE(publish(*eng, v1::STREAM_KIND_PROGRAM).has_published());
+
+  bytes inner = eng->packet(media::stream_kind::program, 7, 300);
+  for (std::size_t i = media::header_size; i < inner.size(); ++i) {
+    inner[i] = static_cast<std::uint8_t>(i * 13);
+  }
+  eng->udp.send(inner);
+  const auto raw = pro->udp.socket().receive();
+  ASSERT_TRUE(raw);
+  const auto prefix = media::parse_sealed_prefix(*raw);
+  ASSERT_TRUE(prefix);
+  EXPECT_EQ(prefix->direction, media::seal_direction::to_client);
+  EXPECT_EQ(prefix->sender_id, pro->opened.sender_id()) << "sealed under the receiver's key";
+  // Neither the header nor the audio is readable on the wire.
+  const bytes payload(inner.begin() + media::header_size, inner.begin() + 48);
+  EXPECT_EQ(std::search(raw->begin(), raw->end(), payload.begin(), payload.end()), raw->end());
+
+  // Another participant's key (the sender's, the listener's) opens nothing.
+  for (const auto* other : {&eng->opened, &lis->opened}) {
+    media::media_key key{};
+    std::copy_n(other->media_key().begin(), key.size(), key.begin());
+    media::media_cipher cipher{key};
+    bytes out(raw->size());
+    EXPECT_FALSE(cipher.open(*raw, out).has_value());
+  }
+  media::media_key mine{};
+  std::copy_n(pro->opened.media_key().begin(), mine.size(), mine.begin());
+  media::media_cipher cipher{mine};
+  bytes out(raw->size());
+  const auto opened = cipher.open(*raw, out);
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(bytes(opened->begin(), opened->end()), inner);
+  const auto heard = lis->udp.receive();
+  ASSERT_TRUE(heard);
+  EXPECT_EQ(*heard, inner);
 }
 
 TEST_F(media_relay_e2e, media_requests_need_a_session_and_an_open_media_plane) {
@@ -357,10 +434,13 @@ TEST_F(media_relay_e2e, streams_are_announced_and_withdrawn_when_their_publisher
   }
   // Its sender id is gone: its datagrams are refused.
   udp_peer late;
-  media::media_header h;
-  h.sender_id = old_sender;
-  bytes stale(media::header_size + 10, 1);
-  media::write_header(h, std::span<std::uint8_t, media::header_size>(stale.data(), 32));
+  bytes stale(media::sealed_overhead + 40, 1);
+  stale[0] = media::sealed_type;
+  stale[1] = stale[2] = stale[3] = 0;
+  stale[4] = static_cast<std::uint8_t>(old_sender >> 24);
+  stale[5] = static_cast<std::uint8_t>(old_sender >> 16);
+  stale[6] = static_cast<std::uint8_t>(old_sender >> 8);
+  stale[7] = static_cast<std::uint8_t>(old_sender);
   late.send_to(port, stale);
   pro->probe();
   EXPECT_GE(metric("controlroom_media_dropped_total{reason=\"unknown_sender\"}"), 1u);

@@ -24,9 +24,9 @@
 #include "controlroom/media/nack.hpp"
 #include "controlroom/media/probe.hpp"
 #include "controlroom/media/stream_sender.hpp"
+#include "media_udp.hpp"
 #include "raw_clients.hpp"
 #include "test_server.hpp"
-#include "udp_peer.hpp"
 #include "util/crypto.hpp"
 
 namespace controlroom::testing {
@@ -48,9 +48,8 @@ class recording_e2e : public ::testing::Test {
   std::string session_id;
   std::unique_ptr<raw_ws> eng;
   std::unique_ptr<raw_ws> pro;
-  udp_peer udp;
+  media_udp udp;
   v1::MediaOpened opened;
-  std::uint64_t probes = 0;
 
   void SetUp() override {
     eng = std::make_unique<raw_ws>(server.port());
@@ -80,6 +79,7 @@ class recording_e2e : public ::testing::Test {
     const auto reply = eng->request(open);
     ASSERT_TRUE(reply.has_media_opened()) << reply.DebugString();
     opened = reply.media_opened();
+    udp.open(opened);
     barrier();
     v1::ClientEnvelope publish;
     publish.mutable_publish()->set_kind(v1::STREAM_KIND_PROGRAM);
@@ -93,29 +93,15 @@ class recording_e2e : public ::testing::Test {
         eng->request(intent("sel", R"pb(select_song { song_id: "s1" })pb")).has_intent_accepted());
   }
 
-  std::uint16_t media_port() const { return static_cast<std::uint16_t>(opened.udp_port()); }
+  std::uint16_t media_port() const { return udp.media_port(); }
 
   // Probes and waits for the reply; NACKs that arrive meanwhile are kept.
   void barrier() {
-    media::probe p;
-    p.sender_id = opened.sender_id();
-    std::copy_n(opened.media_token().begin(), media::media_token_size, p.token.begin());
-    p.client_time_us = ++probes;
-    std::array<std::uint8_t, media::probe_size> out{};
-    media::write_probe(p, out);
-    udp.send_to(media_port(), out);
-    for (;;) {
-      auto got = udp.receive();
-      ASSERT_TRUE(got) << "probe not answered";
-      if (auto nack = media::parse_nack(*got)) {
+    udp.barrier([this](const bytes& got) {
+      if (auto nack = media::parse_nack(got)) {
         nacks.push_back(*nack);
-        continue;
       }
-      const auto reply = media::parse_probe_reply(*got);
-      if (reply && reply->client_time_us == probes) {
-        return;
-      }
-    }
+    });
   }
 
   // The take's datagrams: `seconds` of music from the take's start.
@@ -142,7 +128,7 @@ class recording_e2e : public ::testing::Test {
               bool answer_nacks) {
     for (std::size_t i = 0; i < datagrams.size(); ++i) {
       if (!lost.contains(i)) {
-        udp.send_to(media_port(), datagrams[i]);
+        udp.send(datagrams[i]);
       }
       if (i % 20 == 19) {
         barrier();
@@ -169,7 +155,7 @@ class recording_e2e : public ::testing::Test {
           if (media::parse_header(d)->sequence == seq) {
             auto copy = d;
             copy[1] |= media::header_flags::retransmission;
-            udp.send_to(media_port(), copy);
+            udp.send(copy);
             ++resent;
           }
         }

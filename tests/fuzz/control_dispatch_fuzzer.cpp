@@ -35,7 +35,9 @@
 //   record tag bits 0-1  0: the bytes are a control frame from connection k
 //                        1: a MediaFrame carrying the bytes, from connection k
 //                        2: a UDP datagram from address (tag >> 4) % 4 (the
-//                           addresses of connections 0..2, and a stranger)
+//                           addresses of connections 0..2, and a stranger),
+//                           sealed with the key of the connection it names
+//                           (else k's) unless tag bit 6 sends it as it is
 //                        3: connection k closes
 //   record tag bits 2-3  k = bits % 3
 //
@@ -47,7 +49,8 @@
 // Checks besides the sanitizers: every frame sent to a connection is a
 // ServerEnvelope with a body; forwarded media is byte for byte what came in,
 // never goes back to its sender over the WebSocket, and never comes from a
-// listener; UDP replies to probes are well-formed.
+// listener; whatever leaves over UDP is sealed for a participant and opens
+// with that participant's key; UDP replies to probes are well-formed.
 
 #include <arpa/inet.h>
 #include <array>
@@ -65,6 +68,7 @@
 #include "control/dispatcher.hpp"
 #include "controlroom/media/header.hpp"
 #include "controlroom/media/probe.hpp"
+#include "controlroom/media/sealed.hpp"
 #include "fake_peer.hpp"
 #include "fuzz_check.hpp"
 #include "fuzz_input.hpp"
@@ -164,7 +168,9 @@ struct world {
   std::array<role_set, peer_count> roles{};
   std::array<std::optional<std::uint32_t>, peer_count> sender_ids{};
   std::array<media::media_token, peer_count> tokens{};
-  std::array<std::size_t, peer_count> seen{};  // frames already checked, per peer
+  std::array<std::optional<media::media_cipher>, peer_count> ciphers{};
+  std::array<std::uint64_t, peer_count> counters{};  // sealed so far, per connection
+  std::array<std::size_t, peer_count> seen{};        // frames already checked, per peer
   std::uint64_t now_us = 1'000'000;
 
   void send(std::size_t k, const v1::ClientEnvelope& env) {
@@ -200,6 +206,12 @@ struct world {
           FUZZ_CHECK(opened.media_token().size() == media::media_token_size);
           sender_ids[k] = opened.sender_id();
           std::copy(opened.media_token().begin(), opened.media_token().end(), tokens[k].begin());
+          FUZZ_CHECK(opened.media_key().size() == media::media_key_size);
+          media::media_key key{};
+          std::copy(opened.media_key().begin(), opened.media_key().end(), key.begin());
+          if (!ciphers[k]) {  // sent again, OpenMedia keeps the key
+            ciphers[k].emplace(key);
+          }
         }
         if (env.has_media_frame()) {
           const auto& bytes = env.media_frame().datagram();
@@ -220,7 +232,20 @@ struct world {
 
   // `in`: the datagram of this step, if any.
   void check_udp(const std::vector<std::uint8_t>* in) {
-    for (const auto& d : out.flushed) {
+    for (const auto& sealed : out.flushed) {
+      const auto prefix = media::parse_sealed_prefix(sealed);
+      FUZZ_CHECK(prefix && prefix->direction == media::seal_direction::to_client);
+      std::optional<std::size_t> to;
+      for (std::size_t k = 0; k < peer_count; ++k) {
+        if (sender_ids[k] == prefix->sender_id) {
+          to = k;
+        }
+      }
+      FUZZ_CHECK(to.has_value() && ciphers[*to].has_value());
+      std::vector<std::uint8_t> d(sealed.size());
+      const auto inner = ciphers[*to]->open(sealed, d);
+      FUZZ_CHECK(inner.has_value());
+      d.resize(inner->size());
       if (!d.empty() && d[0] == media::probe_reply_type) {
         FUZZ_CHECK(media::parse_probe_reply(d).has_value());
         continue;
@@ -250,6 +275,29 @@ struct world {
       std::copy(tokens[named].begin(), tokens[named].end(), d.begin() + 8);
     }
     return d;
+  }
+
+  // `inner` sealed as connection `k`'s client would, when it has a key.
+  std::vector<std::uint8_t> seal(std::size_t k, std::span<const std::uint8_t> inner) {
+    if (!ciphers[k] || inner.empty() || inner.size() > media::max_datagram_size) {
+      return {inner.begin(), inner.end()};
+    }
+    std::vector<std::uint8_t> out(inner.size() + media::sealed_overhead);
+    ciphers[k]->seal({media::seal_direction::to_server, *sender_ids[k], ++counters[k]}, inner, out);
+    return out;
+  }
+
+  // The connection a (resolved) datagram names as its sender, else `k`.
+  std::size_t named_sender(std::span<const std::uint8_t> d, std::size_t k) const {
+    if (d.size() >= 8) {
+      const auto id = load_u32(d, 4);
+      for (std::size_t i = 0; i < peer_count; ++i) {
+        if (sender_ids[i] == id) {
+          return i;
+        }
+      }
+    }
+    return k;
   }
 
   void setup(std::uint8_t byte) {
@@ -339,7 +387,7 @@ struct world {
       }
       std::array<std::uint8_t, media::probe_size> probe{};
       media::write_probe({*sender_ids[k], tokens[k], 1}, probe);
-      sw.on_udp(probe, endpoint(k), now_us);
+      sw.on_udp(seal(k, probe), endpoint(k), now_us);
       end_udp_batch();
     }
     for (std::size_t k = 0; k < peer_count; ++k) {
@@ -380,8 +428,10 @@ struct world {
       }
       case 2: {
         const auto datagram = resolve(r.bytes);
+        const bool as_is = (r.tag & 0x40u) != 0;
+        const auto wire = as_is ? datagram : seal(named_sender(datagram, k), datagram);
         now_us += 2'500;
-        sw.on_udp(datagram, endpoint((r.tag >> 4) % (peer_count + 1)), now_us);
+        sw.on_udp(wire, endpoint((r.tag >> 4) % (peer_count + 1)), now_us);
         end_udp_batch();
         check_sent(&datagram);
         check_udp(&datagram);

@@ -24,6 +24,7 @@
 #include "controlroom/media/header.hpp"
 #include "controlroom/media/payload.hpp"
 #include "controlroom/media/probe.hpp"
+#include "controlroom/media/sealed.hpp"
 #include "controlroom/media/stream_sender.hpp"
 #include "controlroom/v1/control.pb.h"
 #include "fuzz_input.hpp"
@@ -94,6 +95,13 @@ void media_datagram_seeds(const fs::path& dir) {
   media::write_probe_reply({45, 123'456, 999}, std::span<std::uint8_t, media::probe_reply_size>(
                                                    reply.data(), reply.size()));
   write(dir, "probe-reply", reply);
+  {
+    const auto inner = probe(45, media::media_token{1, 2, 3, 4, 5, 6, 7, 8});
+    media::media_cipher cipher{media::media_key{9, 9, 9}};
+    bytes sealed(inner.size() + media::sealed_overhead);
+    cipher.seal({media::seal_direction::to_server, 45, 7}, inner, sealed);
+    write(dir, "sealed-probe", sealed);
+  }
 }
 
 // Real Opus packets from the SDK's sender: a chord, 10 ms frames with

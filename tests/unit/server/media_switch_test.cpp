@@ -4,6 +4,7 @@
 #include "media/media_switch.hpp"
 
 #include <arpa/inet.h>
+#include <map>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -70,12 +71,36 @@ class media_switch_test : public ::testing::Test {
     sw.add_sender(session, m);
     return m;
   }
+  // `inner` sealed as member `m`'s client would (its key, its next counter).
+  std::vector<std::uint8_t> sealed(media_member& m, std::span<const std::uint8_t> inner) {
+    media::media_cipher cipher{m.key};
+    std::vector<std::uint8_t> bytes(inner.size() + media::sealed_overhead);
+    cipher.seal({media::seal_direction::to_server, m.sender_id, ++client_counters[m.sender_id]},
+                inner, bytes);
+    return bytes;
+  }
+  // What the server sent to `m`, opened with `m`'s key (empty when it does
+  // not open, or was not sealed for `m`).
+  std::vector<std::uint8_t> opened(media_member& m, std::span<const std::uint8_t> bytes) {
+    const auto prefix = media::parse_sealed_prefix(bytes);
+    if (!prefix || prefix->direction != media::seal_direction::to_client ||
+        prefix->sender_id != m.sender_id) {
+      return {};
+    }
+    media::media_cipher cipher{m.key};
+    std::vector<std::uint8_t> inner(bytes.size());
+    const auto got = cipher.open(bytes, inner);
+    return got ? std::vector<std::uint8_t>(got->begin(), got->end()) : std::vector<std::uint8_t>{};
+  }
+  void send(media_member& m, std::span<const std::uint8_t> inner, const udp_endpoint& from) {
+    sw.on_udp(sealed(m, inner), from, 0);
+  }
   // Sends a valid probe from `from` for `m`; true when it was answered.
   bool probe(media_member& m, const udp_endpoint& from) {
     std::array<std::uint8_t, media::probe_size> bytes{};
     media::write_probe({m.sender_id, m.token, 1234}, bytes);
     const auto before = out.queued.size();
-    sw.on_udp(bytes, from, 99);
+    sw.on_udp(sealed(m, bytes), from, 99);
     return out.queued.size() == before + 1;
   }
   std::uint64_t dropped(media_drop reason) { return metrics.media_dropped(reason).value(); }
@@ -89,6 +114,7 @@ class media_switch_test : public ::testing::Test {
   recording_output out;
   media_switch sw{metrics};
   session_media session{"s"};
+  std::map<std::uint32_t, std::uint64_t> client_counters;
 };
 
 TEST_F(media_switch_test, senders_get_distinct_nonzero_ids_and_random_tokens) {
@@ -97,6 +123,8 @@ TEST_F(media_switch_test, senders_get_distinct_nonzero_ids_and_random_tokens) {
   EXPECT_NE(a.sender_id, 0u);
   EXPECT_NE(a.sender_id, b.sender_id);
   EXPECT_NE(a.token, b.token);
+  EXPECT_NE(a.key, b.key);
+  EXPECT_TRUE(a.cipher.has_value());
   EXPECT_EQ(sw.senders(), 2u);
   sw.remove_sender(a.sender_id);
   EXPECT_EQ(sw.senders(), 1u);
@@ -108,7 +136,7 @@ TEST_F(media_switch_test, a_valid_probe_binds_the_address_and_is_answered) {
   ASSERT_TRUE(probe(eng, from));
   ASSERT_TRUE(eng.udp.has_value());
   EXPECT_TRUE(*eng.udp == from);
-  const auto reply = media::parse_probe_reply(out.queued.back().bytes);
+  const auto reply = media::parse_probe_reply(opened(eng, out.queued.back().bytes));
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ(reply->sender_id, eng.sender_id);
   EXPECT_EQ(reply->client_time_us, 1234u);
@@ -119,7 +147,7 @@ TEST_F(media_switch_test, a_valid_probe_binds_the_address_and_is_answered) {
   forged[3] ^= 1;
   std::array<std::uint8_t, media::probe_size> bytes{};
   media::write_probe({eng.sender_id, forged, 1}, bytes);
-  sw.on_udp(bytes, loopback(6666), 1);
+  sw.on_udp(sealed(eng, bytes), loopback(6666), 1);
   EXPECT_TRUE(*eng.udp == from) << "a wrong token must not move the address";
   end();
   EXPECT_EQ(dropped(media_drop::bad_probe), 1u);
@@ -142,11 +170,11 @@ TEST_F(media_switch_test, forwards_to_udp_and_websocket_receivers_once_each) {
   out.flushed.clear();
 
   const auto packet = datagram(eng.sender_id, stream_kind::program, 7);
-  sw.on_udp(packet, loopback(5000), 0);
+  send(eng, packet, loopback(5000));
   end();
   ASSERT_EQ(out.flushed.size(), 1u) << "the producer receives over UDP";
   EXPECT_TRUE(out.flushed[0].to == loopback(5001));
-  EXPECT_EQ(out.flushed[0].bytes, packet) << "forwarded byte for byte";
+  EXPECT_EQ(opened(pro, out.flushed[0].bytes), packet) << "forwarded byte for byte, sealed";
   ASSERT_EQ(lis_peer->sent.size(), 1u) << "the listener receives over the WebSocket";
   EXPECT_EQ(lis_peer->last().media_frame().datagram(), std::string(packet.begin(), packet.end()));
   EXPECT_TRUE(pro_peer->sent.empty());
@@ -168,21 +196,33 @@ TEST_F(media_switch_test, drops_everything_that_is_not_a_published_stream_of_its
   ASSERT_TRUE(probe(eng, loopback(5000)));
   end();
 
-  std::vector<std::uint8_t> big(1501, 1);
-  big[0] = media::header_version;
+  std::vector<std::uint8_t> big(media::max_sealed_size + 1, 1);
+  big[0] = media::sealed_type;
   sw.on_udp(big, loopback(5000), 0);
   sw.on_udp(std::vector<std::uint8_t>(40, 0xff), loopback(5000), 0);
-  sw.on_udp(datagram(eng.sender_id + 1, stream_kind::program, 1), loopback(5000), 0);
-  sw.on_udp(datagram(eng.sender_id, stream_kind::program, 1), loopback(5999), 0);
+  // Unsealed: a valid media datagram is not accepted on UDP as it is.
   sw.on_udp(datagram(eng.sender_id, stream_kind::program, 1), loopback(5000), 0);
+  auto unknown = sealed(eng, datagram(eng.sender_id, stream_kind::program, 1));
+  unknown[4] ^= 0x01;  // the prefix names a sender_id nobody has (same slot)
+  sw.on_udp(unknown, loopback(5000), 0);
+  auto tampered = sealed(eng, datagram(eng.sender_id, stream_kind::program, 1));
+  tampered[60] ^= 0x10;
+  sw.on_udp(tampered, loopback(5000), 0);
+  const auto once = sealed(eng, datagram(eng.sender_id, stream_kind::program, 1));
+  sw.on_udp(once, loopback(5000), 0);  // authentic: dropped as not published
+  sw.on_udp(once, loopback(5000), 0);  // the same again: a replay
+  send(eng, datagram(eng.sender_id, stream_kind::program, 1), loopback(5999));
+  send(eng, datagram(eng.sender_id + 1, stream_kind::program, 1), loopback(5000));
   sw.on_websocket("lis", datagram(eng.sender_id, stream_kind::program, 2), 0);
   end();
   EXPECT_EQ(dropped(media_drop::oversize), 1u);
-  EXPECT_EQ(dropped(media_drop::malformed), 1u);
+  EXPECT_EQ(dropped(media_drop::malformed), 2u);
   EXPECT_EQ(dropped(media_drop::unknown_sender), 1u);
+  EXPECT_EQ(dropped(media_drop::auth_failed), 1u);
+  EXPECT_EQ(dropped(media_drop::replayed), 1u);
   EXPECT_EQ(dropped(media_drop::unbound_address), 1u);
   EXPECT_EQ(dropped(media_drop::not_published), 1u);
-  EXPECT_EQ(dropped(media_drop::wrong_sender), 1u);
+  EXPECT_EQ(dropped(media_drop::wrong_sender), 2u);
   EXPECT_TRUE(lis_peer->sent.empty());
   EXPECT_EQ(metrics.media_forwarded_udp.value() + metrics.media_forwarded_ws.value(), 0u);
 }
@@ -197,7 +237,7 @@ TEST_F(media_switch_test, a_new_probe_address_moves_delivery) {
   ASSERT_TRUE(probe(pro, loopback(5002)));  // NAT rebinding
   end();
   out.flushed.clear();
-  sw.on_udp(datagram(eng.sender_id, stream_kind::program, 1), loopback(5000), 0);
+  send(eng, datagram(eng.sender_id, stream_kind::program, 1), loopback(5000));
   end();
   ASSERT_EQ(out.flushed.size(), 1u);
   EXPECT_TRUE(out.flushed[0].to == loopback(5002));
