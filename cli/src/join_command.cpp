@@ -115,7 +115,8 @@ void hold_peak(std::atomic<float>& held, std::span<const float> pcm) {
 // What `join` does with one live command. Returns false to quit.
 class live_dispatch {
  public:
-  live_dispatch(join_session& js, std::chrono::milliseconds hold) : js_(js), hold_(hold) {}
+  live_dispatch(join_session& js, std::chrono::milliseconds hold, const char* clear)
+      : js_(js), hold_(hold), clear_(clear) {}
 
   bool apply(const live_command& c, std::chrono::steady_clock::time_point now) {
     try {
@@ -123,13 +124,13 @@ class live_dispatch {
         case live_action::quit:
           return false;
         case live_action::help:
-          std::fprintf(stderr, "\r\033[K%s\n%s\n", live_keys_help, live_lines_help);
+          std::fprintf(stderr, "%s%s\n%s\n", clear_, live_keys_help, live_lines_help);
           break;
         case live_action::marker:
           js_.place_marker(c.label);
           break;
         case live_action::rate:
-          std::fprintf(stderr, "\r\033[K%s\n", js_.rate_current_take(c.stars).c_str());
+          std::fprintf(stderr, "%s%s\n", clear_, js_.rate_current_take(c.stars).c_str());
           break;
         case live_action::talk_on:
         case live_action::talk_off:
@@ -153,7 +154,7 @@ class live_dispatch {
           break;
       }
     } catch (const cli_error& e) {
-      std::fprintf(stderr, "\r\033[Kcontrolroom: %s\n", e.what());
+      std::fprintf(stderr, "%scontrolroom: %s\n", clear_, e.what());
       js_.note(e.what());
     }
     return true;
@@ -180,6 +181,7 @@ class live_dispatch {
 
   join_session& js_;
   std::chrono::milliseconds hold_;
+  const char* clear_;  // status_line::clear()
   bool holding_ = false;
   std::chrono::steady_clock::time_point release_at_{};
 };
@@ -271,7 +273,7 @@ void run_join(const join_options& o) {
 
   status_line status(!o.conn.json);
   live_controls live(!o.no_controls);
-  live_dispatch dispatch(js, std::chrono::milliseconds(o.hold_ms));
+  live_dispatch dispatch(js, std::chrono::milliseconds(o.hold_ms), status.clear());
   if (live.keys() && !o.conn.json) {
     std::fprintf(stderr, "%s\n", live_keys_help);
   }
@@ -314,6 +316,7 @@ void run_join(const join_options& o) {
       }
     }
     for (const auto& c : live.poll()) {
+      std::fputs(status.clear(), stderr);  // what the command prints replaces the status line
       quit = quit || !dispatch.apply(c, now);
     }
     dispatch.tick(now);
@@ -321,7 +324,7 @@ void run_join(const join_options& o) {
       // Said once, for people and for scripts that act on what is heard.
       if (const auto at = js.heard_position()) {
         heard = true;
-        std::fprintf(stderr, "\r\033[Khearing the session timeline at sample %lld\n",
+        std::fprintf(stderr, "%shearing the session timeline at sample %lld\n", status.clear(),
                      static_cast<long long>(*at));
       }
     }

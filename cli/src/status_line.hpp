@@ -22,6 +22,9 @@ class status_line {
               const std::string& activity);
   /// Ends the line so that what follows starts on a fresh one.
   void finish();
+  /// What to print before a message line so that it replaces the status
+  /// line instead of mixing with it ("" when there is none).
+  const char* clear() const { return active_ ? "\r\033[K" : ""; }
 
  private:
   bool active_;

@@ -3,14 +3,18 @@
 # statuses, --json output parsed, and audio end to end — an engineer CLI
 # records a take from a WAV, a producer CLI hears it into a WAV aligned to the
 # timeline, and the two must correlate; then the producer's actions (marker,
-# comment, rate, pick, songs) and the take file's listing and download.
+# comment, rate, pick, songs) and the take file's listing and download; then
+# sound cards: ALSA PCMs over raw files (alsa-lib's file plugin over a test
+# plugin that a clock paces like a card), the engineer capturing from one,
+# the producer playing to another and driving its session from stdin.
 #
-#   controlroom_cli_test.sh PATH/TO/controlroom PATH/TO/controlroomd SOURCE_DIR
+#   controlroom_cli_test.sh PATH/TO/controlroom PATH/TO/controlroomd SOURCE_DIR [ALSA_PLUGIN]
 set -euo pipefail
 
 cr=$1
 server_bin=$2
 src=$3
+alsa_plugin=${4:-}
 fail() {
   echo "FAIL: $*" >&2
   exit 1
@@ -35,7 +39,7 @@ expect_status() {
 }
 
 # Help and usage, without a server.
-for sub in "" join marker comment rate pick songs show session takes download whoami \
+for sub in "" join devices marker comment rate pick songs show session takes download whoami \
   users tokens studios sessions invites "invites redeem"; do
   # shellcheck disable=SC2086  # "" means the top-level help
   "$cr" $sub --help >"$work/help" || fail "controlroom $sub --help failed"
@@ -47,6 +51,34 @@ expect_status 2 "$cr" rate http://127.0.0.1:1 s tk1 9 --token x
 expect_status 2 "$cr" whoami ftp://nowhere --token x
 expect_status 1 "$cr" whoami http://127.0.0.1:1 --token x
 grep -q "connect to" "$work/err" || fail "no clear connection error: $(cat "$work/err")"
+
+# Sound cards for the device tests: a private ~/.asoundrc naming a playback
+# PCM that writes raw float frames to a file and a capture PCM that reads
+# them from one, both paced by the test plugin's clock. Only the commands
+# given HOME=$alsa see them.
+alsa=
+if [ -n "$alsa_plugin" ]; then
+  alsa=$work/alsa
+  alsa_plugin=$(realpath "$alsa_plugin")  # alsa-lib resolves no relative library paths
+  mkdir -p "$alsa"
+  cat >"$alsa/.asoundrc" <<ASOUNDRC
+pcm_type.crpaced { lib "$alsa_plugin" }
+pcm.crclock { type crpaced }
+pcm.speakers { type file slave.pcm "crclock" file "$alsa/played.raw" format "raw" }
+pcm.mic { type file slave.pcm "crclock" file "/dev/null" infile "$alsa/mic.raw" format "raw" }
+ASOUNDRC
+  HOME=$alsa "$cr" devices --json >"$work/devices.json"
+  [ "$(json "$work/devices.json" 'sorted(d["name"] for d in j["devices"] if d["name"] in ("speakers", "mic"))')" = "['mic', 'speakers']" ] ||
+    fail "devices: $(cat "$work/devices.json")"
+  # A device that is not there fails before connecting, naming it.
+  expect_status 4 env HOME="$alsa" "$cr" join http://127.0.0.1:1 s --token x --play-device nosuch
+  grep -q "no playback device 'nosuch'" "$work/err" || fail "no clear device error: $(cat "$work/err")"
+  expect_status 4 env HOME="$alsa" "$cr" join http://127.0.0.1:1 s --token x --capture-device nosuch
+  grep -q "no capture device 'nosuch'" "$work/err" || fail "no clear device error: $(cat "$work/err")"
+  expect_status 2 "$cr" join http://127.0.0.1:1 s --token x --play-device speakers --out "$work/x.wav"
+else
+  echo "controlroom CLI: no ALSA test plugin built (libasound2-dev missing): devices not tested" >&2
+fi
 
 live_server_start "$server_bin" "$work"
 url=$LIVE_HTTP
@@ -113,6 +145,62 @@ head -c 1000 "$work/take.opus" >"$work/part.opus"
 "$cr" download "$url" "$file_id" --token "$prod" -o "$work/part.opus" --resume --json >/dev/null
 cmp -s "$work/take.opus" "$work/part.opus" || fail "a resumed download differs"
 expect_status 4 "$cr" download "$url" 00000000-0000-0000-0000-000000000000 --token "$prod" -o "$work/x"
+
+# Devices and live commands: the engineer records a take from the capture
+# PCM (fed the source as raw float frames), the producer hears it on the
+# playback PCM and, with commands on stdin, drops a marker at what it hears,
+# rates the take being recorded and talks.
+if [ -n "$alsa" ]; then
+  python3 - "$work/source.wav" "$alsa/mic.raw" <<'PY'
+import array, sys, wave
+with wave.open(sys.argv[1]) as w:
+    pcm = array.array('h', w.readframes(w.getnframes()))
+open(sys.argv[2], 'wb').write(array.array('f', [v / 32768.0 for v in pcm]).tobytes())
+PY
+  mkfifo "$work/commands"
+  HOME=$alsa "$cr" join "$url" "$sid" --token "$prod" --role producer --play-device speakers \
+    --json <"$work/commands" >"$work/dev_producer.json" 2>"$work/dev_producer.err" &
+  devproducer=$!
+  exec 3>"$work/commands"
+  for _ in $(seq 1 100); do
+    grep -q '^joined' "$work/dev_producer.err" && break
+    sleep 0.05
+  done
+  grep -q '^joined' "$work/dev_producer.err" || fail "producer (device) did not join: $(cat "$work/dev_producer.err")"
+  HOME=$alsa "$cr" join "$url" "$sid" --token "$eng" --role engineer --capture-device mic \
+    --transport record --song "Song B" --seconds 4 --json >"$work/dev_engineer.json" \
+    2>"$work/dev_engineer.err" &
+  deveng=$!
+  heard=
+  for _ in $(seq 1 200); do
+    heard=$(sed -n 's/.*hearing the session timeline at sample \(-\{0,1\}[0-9]*\)$/\1/p' "$work/dev_producer.err")
+    [ -n "$heard" ] && break
+    sleep 0.05
+  done
+  [ -n "$heard" ] || fail "the producer never heard the timeline: $(cat "$work/dev_producer.err")"
+  printf 'marker x\nrate 3\ntalk on\ntalk off\nbogus\n' >&3
+  wait "$deveng" || fail "engineer (device) join: $(cat "$work/dev_engineer.err")"
+  echo quit >&3
+  exec 3>&-
+  wait "$devproducer" || fail "producer (device) join: $(cat "$work/dev_producer.err")"
+  [ "$(json "$work/dev_engineer.json" '(j["devices"]["capture"]["name"], j["sent"]["kind"], j["sent"]["frames"] >= 300)')" = "('mic', 'program', True)" ] ||
+    fail "engineer (device): $(cat "$work/dev_engineer.json")"
+  [ "$(json "$work/dev_producer.json" '(j["devices"]["playback"]["name"], j["received"] > 200, j["interrupted"])')" = "('speakers', True, False)" ] ||
+    fail "producer (device): $(cat "$work/dev_producer.json")"
+  python3 "$src/tests/process/raw_compare.py" "$work/source.wav" "$alsa/played.raw" 2 0.9 2.0 ||
+    fail "what the playback device played is not what the capture device sent"
+  grep -q "unknown command 'bogus'" "$work/dev_producer.err" || fail "a bad command line went unreported"
+  [ "$(json "$work/dev_producer.json" '[e for e in j["events"] if e.startswith("talkback") or e.startswith("rated")]')" = \
+    "['rated $(json "$work/dev_engineer.json" 'j["takes"][0]'): 3 of 5', 'talkback on (latched)', 'talkback off']" ] ||
+    fail "live commands: $(cat "$work/dev_producer.json")"
+  # The marker: where the producer heard the take, as everyone's replica has it.
+  devtake=$(json "$work/dev_engineer.json" 'j["takes"][0]')
+  at=$(json "$work/dev_producer.json" '[m["position_samples"] for m in j["markers"] if m["label"] == "x"][0]')
+  ((at >= heard && at < heard + 48000 && at < 144000)) || fail "marker at $at, heard from $heard"
+  "$cr" show "$url" "$sid" --token "$eng" --json >"$work/dev_state.json"
+  [ "$(json "$work/dev_state.json" '([m["position_samples"] for m in j["markers"] if m["label"] == "x"], [t["rating"] for t in j["takes"] if t["id"] == "'"$devtake"'"])')" = "([$at], [3])" ] ||
+    fail "state after live commands: $(cat "$work/dev_state.json")"
+fi
 
 # Admin commands over the HTTP API: users, tokens, studios, sessions, invites.
 # (`controlroomd admin-token` makes admins: ops and pia both are; ari is not.)
