@@ -41,7 +41,8 @@ url=$(pg_cluster_url controlroom)
 
 build/server/controlroomd migrate --database-url="$url" >/dev/null
 token=$(build/server/controlroomd admin-token --database-url="$url" --user bench | tail -n 1)
-build/server/controlroomd serve --database-url="$url" --port=0 --log-level=warn \
+build/server/controlroomd serve --database-url="$url" --port=0 \
+  --max-requests-per-second=0 --max-connections-per-address=0 --log-level=warn \
   >"$tmp/server.out" 2>"$tmp/server.err" &
 server_pid=$!
 for _ in $(seq 1 100); do

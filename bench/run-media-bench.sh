@@ -76,7 +76,8 @@ ulimit -n "$(ulimit -Hn)"
 
 "$build/server/controlroomd" migrate --database-url="$url" >/dev/null
 token=$("$build/server/controlroomd" admin-token --database-url="$url" --user bench | tail -n 1)
-"$build/server/controlroomd" serve --database-url="$url" --port=0 --media-port=0 \
+"$build/server/controlroomd" serve --database-url="$url" --port=0 \
+  --max-requests-per-second=0 --max-connections-per-address=0 --media-port=0 \
   --recordings-dir="$tmp/recordings" --log-level=warn \
   >"$tmp/server.out" 2>"$tmp/server.err" &
 server_pid=$!

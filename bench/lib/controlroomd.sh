@@ -22,7 +22,8 @@ controlroomd_start() {
   "$build/server/controlroomd" migrate --database-url="$crd_url" >/dev/null
   crd_token=$("$build/server/controlroomd" admin-token --database-url="$crd_url" --user bench |
     tail -n 1)
-  "$build/server/controlroomd" serve --database-url="$crd_url" --port=0 --media-port=0 \
+  "$build/server/controlroomd" serve --database-url="$crd_url" --port=0 \
+    --max-requests-per-second=0 --max-connections-per-address=0 --media-port=0 \
     --recordings-dir="$tmp/recordings" --log-level=warn "$@" \
     >"$tmp/server.out" 2>"$tmp/server.err" &
   crd_pid=$!

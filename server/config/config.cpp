@@ -78,6 +78,33 @@ const std::vector<key_spec>& specs() {
          c.send_queue_limit = parse_int<std::size_t>(v, 16, 1'000'000);
        },
        [](const config& c) { return std::to_string(c.send_queue_limit); }},
+      {"max_requests_per_second",
+       "requests (all but media frames) a connection may send per second, on average (0: no limit)",
+       [](config& c, const std::string& v) {
+         c.max_requests_per_second = parse_int<unsigned>(v, 0, 1'000'000);
+       },
+       [](const config& c) { return std::to_string(c.max_requests_per_second); }},
+      {"request_burst", "requests a connection may send at once above max_requests_per_second",
+       [](config& c, const std::string& v) {
+         c.request_burst = parse_int<unsigned>(v, 1, 1'000'000);
+       },
+       [](const config& c) { return std::to_string(c.request_burst); }},
+      {"rate_limit_close_after", "rate-limited requests in a row before the connection is closed",
+       [](config& c, const std::string& v) {
+         c.rate_limit_close_after = parse_int<unsigned>(v, 1, 1'000'000);
+       },
+       [](const config& c) { return std::to_string(c.rate_limit_close_after); }},
+      {"max_connections", "open TCP connections (HTTP and WebSocket) in all (0: no limit)",
+       [](config& c, const std::string& v) {
+         c.max_connections = parse_int<std::size_t>(v, 0, 10'000'000);
+       },
+       [](const config& c) { return std::to_string(c.max_connections); }},
+      {"max_connections_per_address",
+       "open TCP connections from one client IP address (0: no limit)",
+       [](config& c, const std::string& v) {
+         c.max_connections_per_address = parse_int<std::size_t>(v, 0, 10'000'000);
+       },
+       [](const config& c) { return std::to_string(c.max_connections_per_address); }},
       {"media_port", "first UDP media port; worker i uses media_port + i (0: any free port)",
        [](config& c, const std::string& v) {
          c.media_port = parse_int<std::uint16_t>(v, 0, 65535);
@@ -250,6 +277,11 @@ void validate(const config& cfg) {
   }
   if (cfg.listen_address.empty()) {
     throw config_error("listen_address must not be empty");
+  }
+  if (cfg.max_connections != 0 && cfg.max_connections_per_address > cfg.max_connections) {
+    throw config_error(
+        "max_connections_per_address (" + std::to_string(cfg.max_connections_per_address) +
+        ") must not exceed max_connections (" + std::to_string(cfg.max_connections) + ")");
   }
   if (cfg.tls_cert_file.empty() != cfg.tls_key_file.empty()) {
     throw config_error("tls_cert_file and tls_key_file go together: set both, or neither");

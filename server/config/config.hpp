@@ -27,6 +27,13 @@ struct config {
   std::chrono::milliseconds idle_timeout{30'000};
   std::chrono::milliseconds handshake_timeout{10'000};
   std::size_t send_queue_limit = 1024;  // queued outbound frames per connection
+  // Requests (all but MediaFrame) per connection: a token bucket. 0: no limit.
+  unsigned max_requests_per_second = 100;
+  unsigned request_burst = 200;
+  unsigned rate_limit_close_after = 100;  // refusals in a row before the close
+  // Open TCP connections (HTTP and WebSocket). 0: no limit.
+  std::size_t max_connections = 10'000;
+  std::size_t max_connections_per_address = 128;
   // UDP media: worker i listens on media_port + i (0: any free port each).
   std::uint16_t media_port = 7700;
   std::string media_public_host;           // announced in MediaOpened; empty: the client's host

@@ -4,6 +4,46 @@
 #include "metrics/server_metrics.hpp"
 
 namespace controlroom::server {
+namespace {
+
+// The one place requests are rate limited, before any handler runs. Every
+// frame but a MediaFrame spends a token, undecodable ones too (each costs a
+// reply); media has its own bounds (datagram size, queues, the sender's
+// published streams), and audio at 400 frames/s would drain any budget
+// meant for people's clicks. Returns false when the request was refused.
+bool admit_request(services& s, const std::shared_ptr<peer>& p, std::uint64_t request_id) {
+  if (s.cfg.max_requests_per_second == 0) {
+    return true;
+  }
+  const auto now = rate_limiter::clock::now();
+  auto& limiter = p->state().requests;
+  if (!limiter) {
+    limiter.emplace(s.cfg.max_requests_per_second, s.cfg.request_burst, now);
+  }
+  const auto decision = limiter->take(now);
+  if (decision.allowed) {
+    return true;
+  }
+  s.metrics.limit_exceeded(limit::request_rate).inc();
+  s.metrics.error_replies.inc();
+  v1::ServerEnvelope envelope;
+  envelope.set_request_id(request_id);
+  auto* error = envelope.mutable_error();
+  error->set_code(v1::ERROR_CODE_RATE_LIMITED);
+  error->set_retry_after_ms(static_cast<std::uint32_t>(decision.retry_after.count()));
+  const bool flooding = decision.consecutive_refusals >= s.cfg.rate_limit_close_after;
+  error->set_message("more than " + std::to_string(s.cfg.max_requests_per_second) +
+                     " requests per second (burst " + std::to_string(s.cfg.request_burst) +
+                     "); nothing was applied" +
+                     (flooding ? "; closing the connection" : "; retry after the hint"));
+  p->send(encode(envelope));
+  if (flooding) {
+    p->shutdown(close_reason::rate_limited);
+  }
+  return false;
+}
+
+}  // namespace
 
 const handler_table& default_handlers() {
   static const handler_table table = [] {
@@ -20,6 +60,10 @@ const handler_table& default_handlers() {
 void dispatch_frame(services& s, const std::shared_ptr<peer>& p, std::string_view bytes,
                     const handler_table& table) {
   const auto envelope = decode_client_envelope(bytes);
+  const bool media = envelope && envelope->body_case() == v1::ClientEnvelope::kMediaFrame;
+  if (!media && !admit_request(s, p, envelope ? envelope->request_id() : 0)) {
+    return;
+  }
   if (!envelope) {
     s.metrics.malformed_frames.inc();
     reply_error(

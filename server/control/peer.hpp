@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "control/rate_limiter.hpp"
 #include "domain/records.hpp"
 #include "domain/role.hpp"
 
@@ -20,12 +21,15 @@ namespace controlroom::server {
 
 using frame_ptr = std::shared_ptr<const std::string>;
 
+enum class close_reason;  // metrics/server_metrics.hpp
+
 struct peer_state {
   unsigned protocol_version = 0;  // 0 until Hello succeeded
   bool authenticating = false;
   std::optional<user_record> user;
-  std::string session_id;  // the session joined (or being joined); empty if none
-  role_set roles;          // roles acting with in session_id
+  std::string session_id;                // the session joined (or being joined); empty if none
+  role_set roles;                        // roles acting with in session_id
+  std::optional<rate_limiter> requests;  // max_requests_per_second; made on the first request
 };
 
 class peer {
@@ -43,6 +47,10 @@ class peer {
   virtual void post(std::function<void()> fn) = 0;
   /// True once the connection has closed; late replies are then dropped.
   virtual bool closed() const = 0;
+  /// Closes the connection with a reason the client can read, after the
+  /// frames already queued (an Error explaining why). Thread-safe. In-memory
+  /// peers may ignore it.
+  virtual void shutdown(close_reason reason) {}
 
   peer_state& state() { return state_; }
 

@@ -19,7 +19,33 @@ const char* to_string(close_reason reason) {
       return "protocol_error";
     case close_reason::shutdown:
       return "shutdown";
+    case close_reason::rate_limited:
+      return "rate_limited";
     case close_reason::count_:
+      break;
+  }
+  return "unknown";
+}
+
+const char* to_string(limit l) {
+  switch (l) {
+    case limit::request_rate:
+      return "request_rate";
+    case limit::connections:
+      return "connections";
+    case limit::connections_per_address:
+      return "connections_per_address";
+    case limit::frame_size:
+      return "frame_size";
+    case limit::http_body_size:
+      return "http_body_size";
+    case limit::send_queue:
+      return "send_queue";
+    case limit::idle_timeout:
+      return "idle_timeout";
+    case limit::handshake_timeout:
+      return "handshake_timeout";
+    case limit::count_:
       break;
   }
   return "unknown";
@@ -105,6 +131,12 @@ server_metrics::server_metrics(metrics_registry& r)
     connections_closed[i] = &r.add_counter("controlroom_connections_closed_total",
                                            "Control-plane connections closed, by reason",
                                            {{"reason", to_string(static_cast<close_reason>(i))}});
+  }
+  for (std::size_t i = 0; i < limits_exceeded.size(); ++i) {
+    limits_exceeded[i] = &r.add_counter(
+        "controlroom_limit_exceeded_total",
+        "Requests and connections refused or closed for going over a configured limit",
+        {{"limit", to_string(static_cast<limit>(i))}});
   }
   build_info.set(1);
 }

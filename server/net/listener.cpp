@@ -12,6 +12,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "http/api_router.hpp"
+#include "net/connection_limits.hpp"
 #include "net/worker_pool.hpp"
 #include "net/ws_session.hpp"
 #include "util/log.hpp"
@@ -65,10 +66,25 @@ http::response<http::string_body> to_beast(const http_response& r, unsigned vers
   return res;
 }
 
+// The answer to every request of a connection over max_connections_per_address:
+// an HTTP client reads a status, a WebSocket client a refused upgrade.
+http_response too_many_connections(const config& cfg) {
+  auto response = json_error(
+      429, "too_many_connections",
+      "more than " + std::to_string(cfg.max_connections_per_address) +
+          " connections from your address are open (max_connections_per_address); close one "
+          "and try again");
+  response.headers.emplace_back("Retry-After", "1");
+  return response;
+}
+
+// `place`: the connection's slot among the open ones. `over_limit`: its
+// address already has max_connections_per_address; its one request gets a 429.
 template <class Stream>
-asio::awaitable<void> serve_http(Stream stream, net_context& ctx, std::size_t worker) {
+asio::awaitable<void> serve_http(Stream stream, net_context& ctx, std::size_t worker,
+                                 connection_limits::slot place, bool over_limit) {
   beast::flat_buffer buffer;
-  for (;;) {
+  for (bool first = true;; first = false) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(ctx.cfg.max_http_body_bytes);
     parser.header_limit(16 * 1024);
@@ -77,18 +93,30 @@ asio::awaitable<void> serve_http(Stream stream, net_context& ctx, std::size_t wo
         co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (ec == http::error::body_limit) {
+        ctx.metrics.limit_exceeded(limit::http_body_size).inc();
         auto res = to_beast(json_error(413, "too_large", "request body over the limit"), 11, false,
                             false, ctx.cfg.server_name);
         co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+      } else if (ec == beast::error::timeout && (first || parser.got_some())) {
+        // A keep-alive connection that goes quiet between requests is no
+        // offence; one that never completes a request is.
+        ctx.metrics.limit_exceeded(limit::handshake_timeout).inc();
       }
       break;  // end of stream, timeout or garbage: nothing more to serve
     }
     auto req = parser.release();
+    if (over_limit) {
+      auto res = to_beast(too_many_connections(ctx.cfg), req.version(), false,
+                          req.method() == http::verb::head, ctx.cfg.server_name);
+      co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+      break;
+    }
     const auto target = std::string(req.target());
     const auto path = target.substr(0, target.find('?'));
     if (beast::websocket::is_upgrade(req) && path == control_path) {
       beast::get_lowest_layer(stream).expires_never();
-      auto conn = std::make_shared<ws_session<Stream>>(std::move(stream), ctx, worker);
+      auto conn =
+          std::make_shared<ws_session<Stream>>(std::move(stream), ctx, worker, std::move(place));
       conn->start(std::move(req));
       co_return;
     }
@@ -122,9 +150,11 @@ asio::awaitable<void> serve_http(Stream stream, net_context& ctx, std::size_t wo
 }
 
 // Plain TCP, or TLS first (https/wss) when a certificate is configured.
-asio::awaitable<void> serve(tcp::socket socket, net_context& ctx, std::size_t worker) {
+asio::awaitable<void> serve(tcp::socket socket, net_context& ctx, std::size_t worker,
+                            connection_limits::slot place, bool over_limit) {
   if (ctx.tls == nullptr) {
-    co_await serve_http(beast::tcp_stream(std::move(socket)), ctx, worker);
+    co_await serve_http(beast::tcp_stream(std::move(socket)), ctx, worker, std::move(place),
+                        over_limit);
     co_return;
   }
   beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *ctx.tls);
@@ -133,16 +163,38 @@ asio::awaitable<void> serve(tcp::socket socket, net_context& ctx, std::size_t wo
                                               asio::as_tuple(asio::use_awaitable));
   if (ec) {
     ctx.metrics.tls_handshake_failures.inc();
+    if (ec == beast::error::timeout) {
+      ctx.metrics.limit_exceeded(limit::handshake_timeout).inc();
+    }
     log(log_level::debug, "net", "TLS handshake failed: ", ec.message());
     co_return;
   }
-  co_await serve_http(std::move(stream), ctx, worker);
+  co_await serve_http(std::move(stream), ctx, worker, std::move(place), over_limit);
+}
+
+// The client's IP address as the limits count it: an IPv4 client of a dual
+// stack socket is the same client as over IPv4.
+template <class Socket>
+std::string address_of(const Socket& socket) {
+  beast::error_code ec;
+  auto address = socket.remote_endpoint(ec).address();
+  if (ec) {
+    return {};
+  }
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  return address.to_string();
 }
 
 }  // namespace
 
 struct listener::impl : std::enable_shared_from_this<impl> {
-  impl(worker_pool& w, net_context& c) : workers(w), ctx(c), acceptor(w.context(0)) {}
+  impl(worker_pool& w, net_context& c)
+      : workers(w),
+        ctx(c),
+        acceptor(w.context(0)),
+        limits(c.cfg.max_connections, c.cfg.max_connections_per_address) {}
 
   asio::awaitable<void> accept_loop() {
     for (;;) {
@@ -158,9 +210,23 @@ struct listener::impl : std::enable_shared_from_this<impl> {
         continue;
       }
       ctx.metrics.connections_accepted.inc();
+      auto admission = limits.admit(address_of(socket));
+      if (admission.result == connection_limits::verdict::over_total) {
+        // Past max_connections even a refusal would cost what the limit
+        // protects (descriptors, memory): drop it unanswered.
+        ctx.metrics.limit_exceeded(limit::connections).inc();
+        beast::error_code ignored;
+        socket.close(ignored);
+        continue;
+      }
+      const bool over_limit = admission.result == connection_limits::verdict::over_address;
+      if (over_limit) {
+        ctx.metrics.limit_exceeded(limit::connections_per_address).inc();
+      }
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      asio::co_spawn(workers.context(worker), serve(std::move(socket), ctx, worker),
+      asio::co_spawn(workers.context(worker),
+                     serve(std::move(socket), ctx, worker, std::move(admission.place), over_limit),
                      [](std::exception_ptr error) {
                        if (!error) {
                          return;
@@ -177,6 +243,7 @@ struct listener::impl : std::enable_shared_from_this<impl> {
   worker_pool& workers;
   net_context& ctx;
   tcp::acceptor acceptor;
+  connection_limits limits;
   std::size_t next_worker = 0;
 };
 

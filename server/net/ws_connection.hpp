@@ -13,7 +13,7 @@ class ws_connection : public peer {
  public:
   /// Closes with a reason the client can read (going away on shutdown).
   /// Thread-safe.
-  virtual void shutdown(close_reason reason) = 0;
+  void shutdown(close_reason reason) override = 0;
 };
 
 }  // namespace controlroom::server

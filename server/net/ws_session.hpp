@@ -23,6 +23,7 @@
 
 #include "control/peer.hpp"
 #include "metrics/server_metrics.hpp"
+#include "net/connection_limits.hpp"
 #include "net/net_context.hpp"
 #include "net/ws_connection.hpp"
 
@@ -36,7 +37,9 @@ class ws_session final : public ws_connection,
  public:
   using request = boost::beast::http::request<boost::beast::http::string_body>;
 
-  ws_session(Stream&& stream, net_context& ctx, std::size_t worker);
+  /// `place`: the connection's slot among the open connections, given back
+  /// when the session finishes.
+  ws_session(Stream&& stream, net_context& ctx, std::size_t worker, connection_limits::slot place);
 
   /// Completes the WebSocket handshake for `upgrade` and serves the peer.
   void start(request upgrade);
@@ -67,6 +70,7 @@ class ws_session final : public ws_connection,
   net_context& ctx_;
   const std::size_t worker_;
   const std::string id_;
+  connection_limits::slot place_;
   boost::beast::flat_buffer buffer_;
   std::deque<frame_ptr> queue_;        // state and replies
   std::deque<frame_ptr> media_queue_;  // MediaFrames

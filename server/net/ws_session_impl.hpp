@@ -27,8 +27,13 @@ namespace websocket = beast::websocket;
 using namespace detail_ws;  // only the two ws_session TUs include this file
 
 template <class Stream>
-ws_session<Stream>::ws_session(Stream&& stream, net_context& ctx, std::size_t worker)
-    : ws_(std::move(stream)), ctx_(ctx), worker_(worker), id_(random_base64url(9)) {}
+ws_session<Stream>::ws_session(Stream&& stream, net_context& ctx, std::size_t worker,
+                               connection_limits::slot place)
+    : ws_(std::move(stream)),
+      ctx_(ctx),
+      worker_(worker),
+      id_(random_base64url(9)),
+      place_(std::move(place)) {}
 
 template <class Stream>
 void ws_session<Stream>::start(request upgrade) {
@@ -53,6 +58,9 @@ void ws_session<Stream>::start(request upgrade) {
         auto& ws = self->ws_;
         auto [accept_ec] = co_await ws.async_accept(upgrade, asio::as_tuple(asio::use_awaitable));
         if (accept_ec) {
+          if (accept_ec == beast::error::timeout) {
+            self->ctx_.metrics.limit_exceeded(limit::handshake_timeout).inc();
+          }
           log(log_level::debug, "net", "conn=", self->id_,
               " handshake failed: ", accept_ec.message());
           self->finish(close_reason::protocol_error);
@@ -66,8 +74,10 @@ void ws_session<Stream>::start(request upgrade) {
             auto reason = self->closing_ ? self->reason_ : close_reason::peer;
             if (ec == websocket::error::message_too_big) {
               reason = close_reason::frame_too_large;
+              self->ctx_.metrics.limit_exceeded(limit::frame_size).inc();
             } else if (ec == beast::error::timeout) {
               reason = close_reason::idle_timeout;
+              self->ctx_.metrics.limit_exceeded(limit::idle_timeout).inc();
             }
             log(log_level::debug, "net", "conn=", self->id_, " closed (", to_string(reason),
                 "): ", ec.message());
@@ -76,7 +86,10 @@ void ws_session<Stream>::start(request upgrade) {
           }
           self->ctx_.metrics.frames_in.inc();
           self->ctx_.metrics.bytes_in.inc(bytes);
-          if (!ws.got_binary()) {
+          if (self->closing_) {
+            // Closing (rate limited, protocol error, shutdown): what the peer
+            // still sends is not served.
+          } else if (!ws.got_binary()) {
             reply_error(self->ctx_.svc, *self, 0, v1::ERROR_CODE_MALFORMED,
                         "text frames are not part of the protocol; send binary envelopes");
             self->shutdown(close_reason::protocol_error);  // posted: after the error reply
@@ -141,6 +154,7 @@ void ws_session<Stream>::do_send(frame_ptr frame) {
         " frames); disconnecting");
     closing_ = true;
     reason_ = close_reason::send_queue_full;
+    ctx_.metrics.limit_exceeded(limit::send_queue).inc();
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
     return;
@@ -213,9 +227,10 @@ void ws_session<Stream>::do_close(close_reason reason) {
 template <class Stream>
 void ws_session<Stream>::send_close() {
   const auto reason = reason_;
-  const auto code = reason == close_reason::shutdown         ? websocket::close_code::going_away
-                    : reason == close_reason::protocol_error ? websocket::close_code::policy_error
-                                                             : websocket::close_code::normal;
+  const auto code = reason == close_reason::shutdown ? websocket::close_code::going_away
+                    : reason == close_reason::protocol_error || reason == close_reason::rate_limited
+                        ? websocket::close_code::policy_error
+                        : websocket::close_code::normal;
   ws_.async_close(websocket::close_reason(code, to_string(reason)),
                   [self = shared_from_this()](beast::error_code) {});
 }
@@ -228,6 +243,7 @@ void ws_session<Stream>::finish(close_reason reason) {
   queue_.clear();
   media_queue_.clear();
   ctx_.open[worker_].erase(this);
+  place_.release();
   ctx_.metrics.connections_open.add(-1);
   ctx_.metrics.closed(reason).inc();
   peer_closed(ctx_.svc, shared_from_this());

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "controlroom/controlroom.hpp"
+#include "prometheus_text.hpp"
 #include "raw_clients.hpp"
 #include "test_server.hpp"
 
@@ -61,11 +62,30 @@ TEST_F(robustness_e2e, a_text_frame_gets_an_error_then_a_close) {
 TEST_F(robustness_e2e, an_oversize_frame_closes_only_that_connection) {
   controlroom::client bystander(client_config{server.ws_url(), ada.token});
   ASSERT_TRUE(bystander.connect());
-  raw_ws raw(server.port());
-  raw.handshake(ada.token);
-  raw.send_binary(std::string(5000, 'x'));
-  EXPECT_FALSE(raw.receive());
-  EXPECT_EQ(raw.close_code(), 1009);  // message too big
+  {
+    raw_ws raw(server.port());
+    raw.handshake(ada.token);
+    raw.send_binary(std::string(5000, 'x'));
+    EXPECT_FALSE(raw.receive());
+    EXPECT_EQ(raw.close_code(), 1009);  // message too big
+    EXPECT_TRUE(bystander.ping());
+  }
+  // Counted as a limit the peer ran into, once the server's side of the
+  // connection has ended (after the client's): poll, each scrape a round trip.
+  const auto frame_size_trips = [&] {
+    const auto families = parse_prometheus(http_request(server.port(), "/metrics").body);
+    for (const auto& sample : families.at("controlroom_limit_exceeded_total").samples) {
+      if (sample.labels.at("limit") == "frame_size") {
+        return sample.value;
+      }
+    }
+    return -1.0;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (frame_size_trips() < 1) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the oversize frame was not counted";
+  }
+  EXPECT_EQ(frame_size_trips(), 1);
   EXPECT_TRUE(bystander.ping());
 }
 

@@ -5,6 +5,7 @@
 // inline, and workers that run posts inline.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@ class fake_peer : public server::peer {
   void send(server::frame_ptr frame) override { sent.push_back(std::move(frame)); }
   void post(std::function<void()> fn) override { fn(); }
   bool closed() const override { return is_closed; }
+  void shutdown(server::close_reason reason) override { shut_down_for = reason; }
 
   /// Everything sent so far, parsed.
   std::vector<server::v1::ServerEnvelope> envelopes() const {
@@ -35,6 +37,7 @@ class fake_peer : public server::peer {
 
   std::vector<server::frame_ptr> sent;
   bool is_closed = false;
+  std::optional<server::close_reason> shut_down_for;
 
  private:
   std::string id_;

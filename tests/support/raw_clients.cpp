@@ -88,6 +88,7 @@ struct raw_ws::impl {
   websocket::stream<tcp::socket> ws{ioc};
   beast::flat_buffer buffer;
   int close_code = -1;
+  std::string close_reason;
   std::uint64_t next_id = 1;
   std::chrono::milliseconds timeout;
   std::deque<controlroom::v1::ServerEnvelope> unsolicited;
@@ -139,6 +140,8 @@ std::optional<controlroom::v1::ServerEnvelope> raw_ws::receive() {
   }
   if (ec == websocket::error::closed) {
     impl_->close_code = impl_->ws.reason().code;
+    impl_->close_reason =
+        std::string(impl_->ws.reason().reason.data(), impl_->ws.reason().reason.size());
     return std::nullopt;
   }
   if (ec) {
@@ -155,6 +158,10 @@ std::optional<controlroom::v1::ServerEnvelope> raw_ws::receive() {
 
 int raw_ws::close_code() const {
   return impl_->close_code;
+}
+
+std::string raw_ws::close_reason() const {
+  return impl_->close_reason;
 }
 
 std::string raw_ws::handshake(const std::string& token) {

@@ -43,6 +43,8 @@ class raw_ws {
 
   /// The close code the server sent, once receive() returned nullopt.
   int close_code() const;
+  /// The close frame's reason text, once receive() returned nullopt.
+  std::string close_reason() const;
 
   /// Hello + Authenticate; returns the Authenticated reply's user name.
   std::string handshake(const std::string& token);

@@ -128,3 +128,37 @@ TEST(config, the_shipped_example_configuration_is_valid) {
 
 }  // namespace
 }  // namespace controlroom::server
+
+namespace controlroom::server {
+namespace {
+
+TEST(config, the_request_and_connection_limits_are_keys_with_checked_values) {
+  config cfg;
+  cfg.database_url = "postgresql:///controlroom";
+  apply_config_text(cfg,
+                    "max_requests_per_second = 20\nrequest_burst = 40\n"
+                    "rate_limit_close_after = 5\nmax_connections = 500\n"
+                    "max_connections_per_address = 10\n",
+                    "limits.conf");
+  EXPECT_EQ(cfg.max_requests_per_second, 20u);
+  EXPECT_EQ(cfg.request_burst, 40u);
+  EXPECT_EQ(cfg.rate_limit_close_after, 5u);
+  EXPECT_EQ(cfg.max_connections, 500u);
+  EXPECT_EQ(cfg.max_connections_per_address, 10u);
+  EXPECT_NO_THROW(validate(cfg));
+
+  EXPECT_THROW(set_config_value(cfg, "request_burst", "0", "t"), config_error);
+  EXPECT_THROW(set_config_value(cfg, "rate_limit_close_after", "0", "t"), config_error);
+  EXPECT_THROW(set_config_value(cfg, "max_requests_per_second", "-1", "t"), config_error);
+  EXPECT_THROW(set_config_value(cfg, "max_connections_per_address", "lots", "t"), config_error);
+  EXPECT_NO_THROW(set_config_value(cfg, "max_requests_per_second", "0", "t"));  // off
+
+  cfg.max_connections = 5;
+  cfg.max_connections_per_address = 6;
+  EXPECT_THROW(validate(cfg), config_error);
+  cfg.max_connections = 0;  // no total: any per-address limit goes
+  EXPECT_NO_THROW(validate(cfg));
+}
+
+}  // namespace
+}  // namespace controlroom::server
