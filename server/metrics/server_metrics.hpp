@@ -42,7 +42,7 @@ const char* to_string(limit l);
 
 /// Why a media datagram was dropped (defined in media/media_switch.hpp).
 enum class media_drop;
-inline constexpr std::size_t media_drop_reasons = 9;
+inline constexpr std::size_t media_drop_reasons = 11;
 
 struct server_metrics {
   explicit server_metrics(metrics_registry& registry);
