@@ -1,35 +1,62 @@
 #pragma once
 
-// One control-plane WebSocket of the media load generator: connect, Hello,
-// Authenticate, then request/reply during set-up and a plain frame reader
-// afterwards. Threading: every call runs on the io_context's one thread.
+// One control-plane WebSocket of the load generators: connect (ws:// or
+// wss://), Hello, Authenticate, then request/reply during set-up and a plain
+// frame reader afterwards. Threading: every call runs on the io_context's one
+// thread. Beast and OpenSSL stay in control_client.cpp: this header is
+// included by every load generator's source.
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/error_code.hpp>
 
 #include "controlroom/v1/control.pb.h"
 
 namespace controlroom::bench {
 
-/// ws://host:port/path, split.
+/// How wss:// connections check the server's certificate.
+struct tls_options {
+  /// PEM file of the CA certificates to trust (a self-signed server's own
+  /// certificate); empty: the system's store.
+  std::string ca_file;
+  /// No certificate or host name check at all: only for a throwaway local
+  /// pair whose certificate the generator was not given.
+  bool insecure = false;
+};
+
+/// One OpenSSL client context (TLS 1.2 or later, the trust of tls_options),
+/// shared by every connection to one address; defined in control_client.cpp.
+class tls_client_context;
+
+/// ws[s]://host:port/path, split.
 struct server_address {
   std::string host = "127.0.0.1";
   std::string port = "7700";
   std::string path = "/v1/control";
+  /// Set for wss:// URLs.
+  std::shared_ptr<tls_client_context> tls;
 };
 
-server_address parse_ws_url(const std::string& url);
+/// Splits `url`; a wss:// URL also gets its TLS context. Throws
+/// std::runtime_error when `tls.ca_file` cannot be read, or for a scheme
+/// other than ws:// and wss://.
+server_address parse_ws_url(const std::string& url, const tls_options& tls = {});
 
 class control_client {
  public:
   explicit control_client(boost::asio::io_context& ioc);
+  ~control_client();
+  control_client(const control_client&) = delete;
+  control_client& operator=(const control_client&) = delete;
 
-  /// Connects, says Hello and authenticates; throws on any failure.
+  /// Connects (and for wss:// completes the TLS handshake: SNI, certificate
+  /// and host name checked unless insecure), says Hello and authenticates;
+  /// throws on any failure.
   boost::asio::awaitable<void> open(const server_address& address, const std::string& token);
 
   /// Sends `env` with a fresh request id and returns its reply. Unsolicited
@@ -42,6 +69,7 @@ class control_client {
       controlroom::v1::ClientEnvelope env, controlroom::v1::ServerEnvelope::BodyCase body,
       const char* what);
 
+  /// One binary frame; open() must have succeeded.
   boost::asio::awaitable<boost::system::error_code> send_bytes(const std::string& bytes);
 
   /// Reads one frame; an error code instead of an exception, because a
@@ -53,9 +81,12 @@ class control_client {
   boost::asio::ip::tcp::endpoint local_endpoint() const;
   boost::asio::ip::tcp::endpoint remote_endpoint() const;
 
+  /// The stream under the WebSocket: plain TCP or TLS over TCP.
+  class stream;
+
  private:
-  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
-  boost::beast::flat_buffer buffer_;
+  boost::asio::io_context& ioc_;
+  std::unique_ptr<stream> stream_;
   std::uint64_t next_id_ = 0;
 };
 

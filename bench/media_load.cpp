@@ -7,6 +7,7 @@
 // the load is paced datagrams over UDP (or MediaFrames on the WebSocket).
 //
 //   media_load --url ws://127.0.0.1:7700/v1/control --token T [--server-pid PID]
+//              [--ca-file cert.pem | --insecure]   (for a wss:// URL)
 //              [--mode fixed|search|suite] [--sessions 500] [--participants 2]
 //              [--frame-ms 5] [--bitrate-kbps 256] [--redundancy 1] [--seconds 10]
 //              [--transport udp|websocket] [--json out.json] ...   (--help lists all)
@@ -47,6 +48,7 @@ namespace {
 
 struct options {
   std::string url = "ws://127.0.0.1:7700/v1/control";
+  tls_options tls;  // wss:// only
   std::string token;
   pid_t server_pid = 0;
   std::string mode = "fixed";
@@ -80,6 +82,7 @@ struct options {
 
 const char* usage =
     "media_load --token T [--url ws://127.0.0.1:7700/v1/control] [--server-pid PID]\n"
+    "  [--ca-file PEM | --insecure]   (wss:// URLs: trust PEM's CAs, or check nothing)\n"
     "  [--mode fixed|search|suite|ladder] [--ladder 10,20,40] [--transport udp|websocket]\n"
     "  [--json FILE]\n"
     "  scenario: [--sessions 500] [--participants 2] [--frame-ms 5] [--bitrate-kbps 256]\n"
@@ -94,6 +97,7 @@ options parse(int argc, char** argv) {
   std::map<std::string, std::function<void(const std::string&)>> set = {
       {"--url", [&](auto& v) { o.url = v; }},
       {"--token", [&](auto& v) { o.token = v; }},
+      {"--ca-file", [&](auto& v) { o.tls.ca_file = v; }},
       {"--server-pid", [&](auto& v) { o.server_pid = std::stoi(v); }},
       {"--mode", [&](auto& v) { o.mode = v; }},
       {"--transport", [&](auto& v) { o.transport = v; }},
@@ -129,13 +133,17 @@ options parse(int argc, char** argv) {
          }
        }},
   };
-  for (int i = 1; i < argc; i += 2) {
+  for (int i = 1; i < argc; ++i) {
     const std::string key = argv[i];
+    if (key == "--insecure") {
+      o.tls.insecure = true;
+      continue;
+    }
     const auto it = set.find(key);
     if (it == set.end() || i + 1 >= argc) {
       throw std::invalid_argument(key == "--help" ? "" : "unknown or incomplete option " + key);
     }
-    it->second(argv[i + 1]);
+    it->second(argv[++i]);
   }
   if (o.token.empty()) {
     throw std::invalid_argument("--token is required");
@@ -152,6 +160,10 @@ options parse(int argc, char** argv) {
   if (o.transport != "udp" && o.transport != "websocket") {
     throw std::invalid_argument("--transport is udp or websocket");
   }
+  if (o.tls.insecure && !o.tls.ca_file.empty()) {
+    throw std::invalid_argument("--ca-file and --insecure exclude each other");
+  }
+  parse_ws_url(o.url, o.tls);  // a bad scheme or unreadable --ca-file fails here, not mid-run
   return o;
 }
 
@@ -242,7 +254,7 @@ class runner {
     auto& pool = pools_[participants];
     if (!pool) {
       pool_config c;
-      c.address = parse_ws_url(o_.url);
+      c.address = parse_ws_url(o_.url, o_.tls);
       c.token = o_.token;
       c.participants = participants;
       c.shape = shape_of(o_);
@@ -353,9 +365,14 @@ int main(int argc, char** argv) {
     d.kernel_timestamps = o.kernel_timestamps;
     d.shared_send_socket = o.shared_send_socket;
     d.shared_receive_socket = o.shared_receive_socket;
-    std::printf("stream: %u samples/frame (%.0f packets/s), %zu-byte datagrams; %s; %s\n",
+    // The control plane's scheme matters to --transport websocket: over
+    // wss:// every MediaFrame is a TLS record too.
+    const bool tls = o.url.rfind("wss://", 0) == 0;
+    std::printf("stream: %u samples/frame (%.0f packets/s), %zu-byte datagrams; %s%s; %s\n",
                 d.shape.frame_samples, d.shape.packets_per_second(), d.shape.datagram_bytes(),
-                o.transport.c_str(), d.machine.c_str());
+                o.transport.c_str(),
+                tls ? (o.tls.insecure ? " over wss:// (unverified)" : " over wss://") : "",
+                d.machine.c_str());
     print_header(stdout);
 
     runner run(o);
