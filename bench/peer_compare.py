@@ -4,7 +4,8 @@
     python3 bench/peer_compare.py DIR
 
 Reads DIR/peer_{controlroom_udp,mumble_udp,controlroom_websocket,mumble_tcp}.json
-(media_load / mumble_load reports), prints one table per path with the ratio
+(media_load / mumble_load reports; peer_controlroom_websocket_plain.json too
+if present), prints one table per path with the ratio
 controlroomd / Mumble of server CPU per forwarded packet at each load, and
 writes DIR/peer_comparison.json.
 """
@@ -14,7 +15,13 @@ import sys
 
 PATHS = [
     ("UDP", "peer_controlroom_udp.json", "peer_mumble_udp.json"),
+    # Our fallback over wss:// (TLS 1.3), like Mumble's tunnel; see
+    # run-peer-bench.sh for PEER_BENCH_TCP_TLS=0.
     ("TCP", "peer_controlroom_websocket.json", "peer_mumble_tcp.json"),
+    # Our fallback without TLS against the same Mumble run: what TLS costs
+    # us, not a like-for-like ratio.
+    ("TCP (ours on plain ws://, not like for like)", "peer_controlroom_websocket_plain.json",
+     "peer_mumble_tcp.json"),
 ]
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
+# shellcheck source-path=SCRIPTDIR disable=SC2119  # controlroomd_restart takes serve options, not ours
 # Side by side with Mumble (docs/benchmarks.md): the same voice load on
 # controlroomd and on Mumble's server (murmurd 1.3.x, Debian's
 # mumble-server), in one run. Both servers run on loopback for the whole
@@ -11,10 +11,19 @@
 #   channel); every speaker sends 5 ms frames of 322 Opus bytes (media_load's
 #   default stream: 256 kbit/s stereo with the previous frame repeated);
 #
-#   1. UDP: controlroomd's media plane (plaintext until issue 6) vs Mumble's
+#   1. UDP: controlroomd's media plane (AES-256-GCM sealed datagrams) vs Mumble's
 #      OCB2-AES128 voice, PEER_BENCH_UDP_LADDER rooms (default 10,25,50,100);
-#   2. TCP: controlroomd's WebSocket fallback (ws://, no TLS) vs Mumble's
-#      UDPTunnel over TLS, PEER_BENCH_TCP_LADDER rooms (default 5,10,25,50).
+#   2. TCP: controlroomd's WebSocket fallback over wss:// (TLS 1.3, like
+#      Mumble's tunnel) vs Mumble's UDPTunnel over TLS, PEER_BENCH_TCP_LADDER
+#      rooms (default 5,10,25,50). controlroomd is restarted on the same
+#      database with a throwaway self-signed certificate (bench/lib/
+#      controlroomd.sh, CONTROLROOM_BENCH_TLS); media_load trusts it with
+#      --ca-file. PEER_BENCH_TCP_TLS=0 runs this row over plain ws:// instead
+#      (the method before the TLS option: not like for like).
+#      Before it, the same fallback over plain ws:// (what TLS costs us),
+#      into peer_controlroom_websocket_plain.json, which peer_compare.py
+#      shows as a table of its own, apart from the TCP comparison;
+#      PEER_BENCH_TCP_PLAIN=0 skips it.
 #
 #   bench/run-peer-bench.sh
 #
@@ -37,6 +46,8 @@ out=${BENCH_OUT_DIR:-$build/bench}
 participants=${PEER_BENCH_PARTICIPANTS:-5}
 udp_ladder=${PEER_BENCH_UDP_LADDER:-10,25,50,100}
 tcp_ladder=${PEER_BENCH_TCP_LADDER:-5,10,25,50}
+tcp_tls=${PEER_BENCH_TCP_TLS:-1}
+tcp_plain=${PEER_BENCH_TCP_PLAIN:-1}
 seconds=${PEER_BENCH_SECONDS:-5}
 opus_bytes=322
 
@@ -64,13 +75,15 @@ trap 'exit 143' TERM
 ulimit -n "$(ulimit -Hn)"
 mkdir -p "$out"
 
-controlroomd_start "$build"
+# UDP media is sealed by the datagram AEAD, not TLS: the UDP run's control
+# plane stays on plain ws://.
+CONTROLROOM_BENCH_TLS=0 controlroomd_start "$build"
 murmur_start
 echo "controlroomd pid $crd_pid ($crd_ws), murmurd pid $murmur_pid (port $murmur_port), $(murmurd -version 2>&1 | grep -o 'murmurd -- .*')"
 
 common=(--participants "$participants" --seconds "$seconds" --frame-ms 5)
 echo
-echo "== UDP: controlroomd (plaintext media), rooms $udp_ladder"
+echo "== UDP: controlroomd (AES-256-GCM sealed media), rooms $udp_ladder"
 "$build/bench/media_load" --url "$crd_ws" --token "$crd_token" --server-pid "$crd_pid" \
   --mode ladder --ladder "$udp_ladder" "${common[@]}" --opus-bytes 160 --redundancy 1 \
   --json "$out/peer_controlroom_udp.json"
@@ -80,11 +93,32 @@ echo "== UDP: Mumble (OCB2-AES128), rooms $udp_ladder"
   --server-pid "$murmur_pid" --transport udp --rooms "$udp_ladder" "${common[@]}" \
   --opus-bytes "$opus_bytes" --json "$out/peer_mumble_udp.json" ||
   echo "run-peer-bench: mumble_load (UDP) failed; the comparison lacks its steps" >&2
-echo
-echo "== TCP: controlroomd WebSocket fallback (ws://), rooms $tcp_ladder"
-"$build/bench/media_load" --url "$crd_ws" --token "$crd_token" --server-pid "$crd_pid" \
-  --transport websocket --mode ladder --ladder "$tcp_ladder" "${common[@]}" --opus-bytes 160 \
-  --redundancy 1 --json "$out/peer_controlroom_websocket.json"
+tcp_fallback() {
+  local json=$1
+  shift
+  "$build/bench/media_load" --url "$crd_ws" --token "$crd_token" --server-pid "$crd_pid" "$@" \
+    --transport websocket --mode ladder --ladder "$tcp_ladder" "${common[@]}" --opus-bytes 160 \
+    --redundancy 1 --json "$json"
+}
+# Each TCP run gets a fresh server process on the same database, as Mumble
+# gets a fresh server below.
+if [ "$tcp_tls" = 1 ]; then
+  if [ "$tcp_plain" = 1 ]; then
+    CONTROLROOM_BENCH_TLS=0 controlroomd_restart
+    echo
+    echo "== TCP (not compared): controlroomd WebSocket fallback over plain ws://, rooms $tcp_ladder"
+    tcp_fallback "$out/peer_controlroom_websocket_plain.json"
+  fi
+  CONTROLROOM_BENCH_TLS=1 controlroomd_restart
+  echo
+  echo "== TCP: controlroomd WebSocket fallback over wss:// ($crd_ws), rooms $tcp_ladder"
+  tcp_fallback "$out/peer_controlroom_websocket.json" --ca-file "$crd_ca"
+else
+  CONTROLROOM_BENCH_TLS=0 controlroomd_restart
+  echo
+  echo "== TCP: controlroomd WebSocket fallback over plain ws:// (PEER_BENCH_TCP_TLS=0), rooms $tcp_ladder"
+  tcp_fallback "$out/peer_controlroom_websocket.json"
+fi
 echo
 echo "== TCP: Mumble UDPTunnel over TLS, rooms $tcp_ladder"
 # A fresh Mumble server: the UDP run's users are still connected to the first.
