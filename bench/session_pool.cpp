@@ -58,6 +58,9 @@ session_pool::session_pool(asio::io_context& ioc, pool_config config)
 
 session_pool::~session_pool() {
   for (auto& s : sessions_) {
+    if (!s) {
+      continue;  // room made by grow_to() for a session whose set-up failed
+    }
     for (auto& p : s->people) {
       if (p->udp_fd >= 0 && p->udp_fd != shared_send_fd_ && p->udp_fd != shared_receive_fd_) {
         ::close(p->udp_fd);
