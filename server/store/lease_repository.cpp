@@ -33,8 +33,11 @@ void lease_repository::prepare(pqxx::connection_base& conn) {
                "ELSE now() END "
                "WHERE session_leases.node_id = EXCLUDED.node_id "
                "OR session_leases.expires_at < now() RETURNING node_id");
+  // A draining owner is about to release the session: sending a client
+  // there would bounce it back, so it gets no URL ("retry shortly").
   conn.prepare("leases_owner_url",
-               "SELECT COALESCE(n.url, '') FROM session_leases l "
+               "SELECT CASE WHEN n.draining THEN '' ELSE COALESCE(n.url, '') END "
+               "FROM session_leases l "
                "LEFT JOIN nodes n ON n.node_id = l.node_id WHERE l.session_id = $1");
   conn.prepare("leases_renew",
                "UPDATE session_leases SET expires_at = now() + $2 * interval '1 millisecond' "

@@ -129,6 +129,41 @@ TEST_F(multi_node_e2e, a_join_at_the_wrong_node_is_redirected_to_the_owner) {
   EXPECT_TRUE(followed.request(join(session)).has_joined());
 }
 
+TEST_F(multi_node_e2e, a_join_waits_out_a_draining_owner_instead_of_bouncing_to_it) {
+  auto b = start_node("node-b");
+  const auto token = token_for("admin", true);
+  const auto session = create_session(b, token);
+  // Another node holds the session and is draining: it has not released
+  // the lease yet (it is flushing), and it takes no new clients.
+  {
+    pqxx::connection conn(db.url());
+    pqxx::work tx(conn);
+    tx.exec0(
+        "INSERT INTO nodes (node_id, url, heartbeat_at, draining) "
+        "VALUES ('node-z', 'ws://127.0.0.1:9/v1/control', now(), true)");
+    tx.exec_params0(
+        "INSERT INTO session_leases (session_id, node_id, expires_at) "
+        "VALUES ($1, 'node-z', now() + interval '1 hour')",
+        session);
+    tx.commit();
+  }
+  raw_ws ws(b.port);
+  ws.handshake(token);
+  const auto wait = ws.request(join(session));
+  ASSERT_TRUE(wait.has_error()) << wait.DebugString();
+  EXPECT_EQ(wait.error().code(), v1::ERROR_CODE_UNAVAILABLE) << "retry, not a redirect";
+  EXPECT_TRUE(wait.error().redirect_url().empty());
+
+  // The draining node lets the session go: the retried join succeeds here.
+  {
+    pqxx::connection conn(db.url());
+    pqxx::work tx(conn);
+    tx.exec0("DELETE FROM session_leases WHERE node_id = 'node-z'");
+    tx.commit();
+  }
+  EXPECT_TRUE(ws.request(join(session)).has_joined());
+}
+
 TEST_F(multi_node_e2e, a_killed_nodes_sessions_move_and_nothing_acknowledged_is_lost) {
   auto a = start_node("node-a");
   auto b = start_node("node-b");

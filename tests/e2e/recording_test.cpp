@@ -441,7 +441,9 @@ TEST_F(recording_e2e, a_take_cut_by_a_crash_is_a_valid_prefix_and_marked_incompl
   std::string on_disk;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (on_disk.size() < 4096 && std::chrono::steady_clock::now() < deadline) {
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    // The disk thread makes the directory with the file: it may not be there yet.
+    std::error_code absent;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, absent)) {
       partial = entry.path();
     }
     if (!partial.empty()) {
