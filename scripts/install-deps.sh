@@ -9,6 +9,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libssl-dev
   protobuf-compiler libprotobuf-dev
   libpqxx-dev libopus-dev libogg-dev libopusfile-dev
+  libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
   clang-format python3-yaml

@@ -52,7 +52,7 @@ int serve(const config& cfg) {
 
   int received = 0;
   sigwait(&signals, &received);
-  log(log_level::info, "server", "signal ", received, " received; shutting down");
+  log::info(log_subsystem::app, {}, "signal ", received, " received; shutting down");
   srv.stop();
   return 0;
 }
@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     const auto cfg = load_config(cmd, environment());
-    set_log_level(cfg.log_level);
+    configure_logging(cfg.log_level, cfg.log_levels, cfg.log_format);
     if (cmd.command == "migrate") {
       return run_migrate(cfg);
     }

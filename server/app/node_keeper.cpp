@@ -77,14 +77,14 @@ void node_keeper::tick() {
       },
       [](store_result<std::vector<std::string>> result) {
         if (!result.ok()) {
-          log(log_level::warn, "node", "lease renewal failed: ", result.error().message);
+          log::warn(log_subsystem::keeper, {}, "lease renewal failed: ", result.error().message);
           return;
         }
         for (const auto& id : result.value()) {
           // Another node took it while this one could not renew (a pause or
           // a partition longer than the lease). Its writes here would fail on
           // the log's primary key; the clients move when they reconnect.
-          log(log_level::error, "node", "session ", id, " is now owned by another node");
+          log::error(log_subsystem::keeper, {id}, "session is now owned by another node");
         }
       });
 }

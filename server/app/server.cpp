@@ -148,7 +148,7 @@ server::~server() {
 }
 
 void server::start() {
-  set_log_level(impl_->cfg.log_level);
+  configure_logging(impl_->cfg.log_level, impl_->cfg.log_levels, impl_->cfg.log_format);
   auto& s = *impl_;
   if (!s.cfg.tls_cert_file.empty()) {
     s.tls = make_tls_context(s.cfg);
@@ -183,13 +183,13 @@ void server::start() {
       },
       [](store_result<std::size_t> result) {
         if (result.ok() && result.value() > 0) {
-          log(log_level::warn, "recording", result.value(),
-              " take file(s) interrupted by a previous stop were marked incomplete");
+          log::warn(log_subsystem::recording, {}, result.value(),
+                    " take file(s) interrupted by a previous stop were marked incomplete");
         }
       });
-  log(log_level::info, "server", "listening on ", impl_->cfg.listen_address, ":", impl_->port,
-      " with ", impl_->workers.size(), " workers; UDP media on ports ", impl_->media_ports.front(),
-      "..", impl_->media_ports.back());
+  log::info(log_subsystem::app, {}, "listening on ", impl_->cfg.listen_address, ":", impl_->port,
+            " with ", impl_->workers.size(), " workers; UDP media on ports ",
+            impl_->media_ports.front(), "..", impl_->media_ports.back());
 }
 
 const std::string& server::node_id() const {
@@ -232,8 +232,8 @@ void server::stop() {
   go_away.mutable_go_away()->set_reason("the server is shutting down");
   go_away.mutable_go_away()->set_reconnect_url(other.value_or(""));
   const auto frame = encode(go_away);
-  log(log_level::info, "server", "draining ", s.metrics.connections_open.value(), " connection(s)",
-      other ? "; clients go to " + *other : std::string());
+  log::info(log_subsystem::app, {}, "draining ", s.metrics.connections_open.value(),
+            " connection(s)", other ? "; clients go to " + *other : std::string());
   for (std::size_t i = 0; i < s.workers.size(); ++i) {
     s.workers.post(i, [&s, i, frame] {
       for (auto& [raw, weak] : s.net.open[i]) {
@@ -258,11 +258,11 @@ void server::stop() {
   s.keeper.stop(deadline);
   s.db.stop();
   s.workers.stop();
-  log(log_level::info, "server", "stopped after ",
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                            started)
-          .count(),
-      " ms");
+  log::info(log_subsystem::app, {}, "stopped after ",
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started)
+                .count(),
+            " ms");
 }
 
 }  // namespace controlroom::server

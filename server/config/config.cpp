@@ -5,6 +5,9 @@
 #include <functional>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
+
+#include "util/log.hpp"
 
 namespace controlroom::server {
 namespace {
@@ -179,15 +182,34 @@ const std::vector<key_spec>& specs() {
          c.resume_window = parse_int<std::size_t>(v, 1, 1'000'000);
        },
        [](const config& c) { return std::to_string(c.resume_window); }},
-      {"log_level", "debug, info, warn or error",
+      {"log_level", "least severe level logged: debug, info, warn or error",
        [](config& c, const std::string& v) {
-         static const std::vector<std::string> levels = {"debug", "info", "warn", "error"};
-         if (std::find(levels.begin(), levels.end(), v) == levels.end()) {
+         if (!parse_log_level(v)) {
            throw config_error("expected debug, info, warn or error, got '" + v + "'");
          }
          c.log_level = v;
        },
        [](const config& c) { return c.log_level; }},
+      {"log_levels",
+       "per-subsystem levels over log_level, e.g. media=debug,store=warn (subsystems: app, net, "
+       "control, session, store, media, recording, http, keeper)",
+       [](config& c, const std::string& v) {
+         try {
+           parse_log_level_overrides(v);
+         } catch (const std::invalid_argument& e) {
+           throw config_error(e.what());
+         }
+         c.log_levels = v;
+       },
+       [](const config& c) { return c.log_levels; }},
+      {"log_format", "log lines as logfmt (key=value pairs) or json (one object per line)",
+       [](config& c, const std::string& v) {
+         if (!parse_log_format(v)) {
+           throw config_error("expected logfmt or json, got '" + v + "'");
+         }
+         c.log_format = v;
+       },
+       [](const config& c) { return c.log_format; }},
       {"server_name", "name announced to clients in HelloReply",
        [](config& c, const std::string& v) { c.server_name = v; },
        [](const config& c) { return c.server_name; }},

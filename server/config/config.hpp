@@ -53,7 +53,11 @@ struct config {
   std::size_t commit_batch_limit = 2000;            // events per group-commit transaction
   std::uint64_t snapshot_every = 500;               // committed events between snapshots
   std::size_t resume_window = 2048;                 // recent events kept to resume replicas
+  // Logs (docs/operations.md): the least severe level written, overrides per
+  // subsystem ("media=debug,store=warn"), and logfmt or json lines.
   std::string log_level = "info";
+  std::string log_levels;
+  std::string log_format = "logfmt";
   std::string server_name = "controlroomd";
   std::string migrations_dir;  // empty: the migrations built into the binary
 };

@@ -7,6 +7,7 @@
 
 #include "app/version.hpp"
 #include "control/dispatcher.hpp"
+#include "control/log_ids.hpp"
 #include "control/reply.hpp"
 #include "store/token_repository.hpp"
 #include "util/log.hpp"
@@ -35,8 +36,8 @@ void on_hello(services& s, const std::shared_ptr<peer>& p, const v1::ClientEnvel
     return;
   }
   p->state().protocol_version = high;
-  log(log_level::debug, "control", "conn=", p->id(), " hello from '", hello.client_name(),
-      "', version ", high);
+  log::debug(log_subsystem::control, log_ids(*p), "hello from '", hello.client_name(),
+             "', version ", high);
   reply(*p, env.request_id(), [&](v1::ServerEnvelope& out) {
     auto* r = out.mutable_hello_reply();
     r->set_version(high);
@@ -82,8 +83,8 @@ void on_authenticate(services& s, const std::shared_ptr<peer>& p, const v1::Clie
           return;
         }
         p->state().user = *result.value();
-        log(log_level::info, "control", "conn=", p->id(), " authenticated as '",
-            p->state().user->name, "' (", p->state().user->id, ")");
+        log::info(log_subsystem::control, log_ids(*p), "authenticated as '", p->state().user->name,
+                  "' (", p->state().user->id, ")");
         reply(*p, request_id, [&](v1::ServerEnvelope& out) {
           *out.mutable_authenticated()->mutable_user() = to_proto(*p->state().user);
         });

@@ -1,5 +1,6 @@
 #include "control/reply.hpp"
 
+#include "control/log_ids.hpp"
 #include "metrics/server_metrics.hpp"
 #include "util/log.hpp"
 
@@ -19,15 +20,15 @@ void reply(peer& p, std::uint64_t request_id,
 void reply_error(services& s, peer& p, std::uint64_t request_id, v1::ErrorCode code,
                  const std::string& message) {
   s.metrics.error_replies.inc();
-  log(log_level::debug, "control", "conn=", p.id(), " request=", request_id, " error ",
-      v1::ErrorCode_Name(code), ": ", message);
+  log::debug(log_subsystem::control, log_ids(p), "request=", request_id, " error ",
+             v1::ErrorCode_Name(code), ": ", message);
   p.send(make_error_frame(request_id, code, message));
 }
 
 void reply_store_error(services& s, peer& p, std::uint64_t request_id, const store_error& error) {
   switch (error.code) {
     case store_errc::unavailable:
-      log(log_level::warn, "store", "conn=", p.id(), " ", error.message);
+      log::warn(log_subsystem::store, log_ids(p), error.message);
       reply_error(s, p, request_id, v1::ERROR_CODE_UNAVAILABLE,
                   "the database is unavailable; retry shortly");
       return;
@@ -43,7 +44,7 @@ void reply_store_error(services& s, peer& p, std::uint64_t request_id, const sto
     case store_errc::internal:
       break;
   }
-  log(log_level::error, "store", "conn=", p.id(), " request=", request_id, " ", error.message);
+  log::error(log_subsystem::store, log_ids(p), "request=", request_id, " ", error.message);
   reply_error(s, p, request_id, v1::ERROR_CODE_INTERNAL,
               "internal server error (logged for connection " + p.id() + ")");
 }

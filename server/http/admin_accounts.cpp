@@ -47,8 +47,8 @@ http_response create_user(pqxx::transaction_base& tx, const admin_call& call) {
   }
   const auto created =
       account_repository::create(tx, *name, bool_field(call.body, "admin", false), false);
-  log(log_level::info, "http", "user ", created.user.id, " '", *name, "' created by ",
-      call.user().id);
+  log::info(log_subsystem::http, {}, "user ", created.user.id, " '", *name, "' created by ",
+            call.user().id);
   return json_reply(201, to_json(created));
 }
 
@@ -78,7 +78,7 @@ http_response delete_user(pqxx::transaction_base& tx, const admin_call& call) {
   if (!account_repository::remove(tx, id)) {
     throw api_error(404, "not_found", "no such user");
   }
-  log(log_level::info, "http", "user ", id, " deleted by ", call.user().id);
+  log::info(log_subsystem::http, {}, "user ", id, " deleted by ", call.user().id);
   return json_reply(200, boost::json::object{{"deleted", id}});
 }
 
@@ -91,7 +91,7 @@ http_response disable_user(pqxx::transaction_base& tx, const admin_call& call) {
   if (!account_repository::disable(tx, id)) {
     throw api_error(404, "not_found", "no such user");
   }
-  log(log_level::info, "http", "user ", id, " disabled by ", call.user().id);
+  log::info(log_subsystem::http, {}, "user ", id, " disabled by ", call.user().id);
   return json_reply(200, to_json(existing(tx, id)));
 }
 
@@ -121,8 +121,8 @@ http_response issue_token(pqxx::transaction_base& tx, const admin_call& call) {
       account_repository::issue_token(tx, id, label, std::chrono::seconds(lifetime.value_or(0)));
   auto body = to_json(record);
   body["token"] = secret;  // the only time it is ever shown
-  log(log_level::info, "http", "token ", record.id, " issued for user ", id, " by ",
-      call.user().id);
+  log::info(log_subsystem::http, {}, "token ", record.id, " issued for user ", id, " by ",
+            call.user().id);
   return json_reply(201, body);
 }
 
@@ -145,7 +145,7 @@ http_response revoke_token(pqxx::transaction_base& tx, const admin_call& call) {
     throw api_error(404, "not_found", "no such token");
   }
   account_repository::revoke_token(tx, token->id);
-  log(log_level::info, "http", "token ", token->id, " revoked by ", call.user().id);
+  log::info(log_subsystem::http, {}, "token ", token->id, " revoked by ", call.user().id);
   return json_reply(200, boost::json::object{{"revoked", token->id}});
 }
 

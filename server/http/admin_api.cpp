@@ -100,7 +100,7 @@ http_response from_store_error(const store_error& e) {
     case store_errc::internal:
       break;
   }
-  log(log_level::error, "http", "admin API: ", e.message);
+  log::error(log_subsystem::http, {}, "admin API: ", e.message);
   return json_error(500, "internal", "internal error");
 }
 

@@ -75,8 +75,8 @@ http_response create_session(pqxx::transaction_base& tx, const admin_call& call)
   }
   const auto created = session_repository::create(tx, s);
   event_repository::write_snapshot(tx, created.id, initial_state(created, s.members));
-  log(log_level::info, "http", "session ", created.id, " '", created.title, "' created by ",
-      call.user().id);
+  log::info(log_subsystem::http, {created.id}, "session ", created.id, " '", created.title,
+            "' created by ", call.user().id);
   return json_reply(201, to_json(created));
 }
 

@@ -76,8 +76,8 @@ http_response create_invite(pqxx::transaction_base& tx, const admin_call& call) 
   auto body = to_json(record);
   body["code"] = code;  // the only time it is ever shown
   body["console_path"] = "/console/#invite=" + code;
-  log(log_level::info, "http", "invite ", record.id, " to session ", record.session_id, " as ",
-      to_string(record.invited_as), " created by ", call.user().id);
+  log::info(log_subsystem::http, {record.session_id}, "invite ", record.id, " as ",
+            to_string(record.invited_as), " created by ", call.user().id);
   return json_reply(201, body);
 }
 
@@ -97,7 +97,8 @@ http_response revoke_invite(pqxx::transaction_base& tx, const admin_call& call) 
   }
   require_engineer(tx, call, invite->session_id);
   invite_repository::revoke(tx, invite->id);
-  log(log_level::info, "http", "invite ", invite->id, " revoked by ", call.user().id);
+  log::info(log_subsystem::http, {invite->session_id}, "invite ", invite->id, " revoked by ",
+            call.user().id);
   return json_reply(200, boost::json::object{{"revoked", invite->id}});
 }
 
@@ -140,8 +141,8 @@ http_response redeem_invite(pqxx::transaction_base& tx, const admin_call& call) 
   body["session_id"] = invite->session_id;
   body["role"] = std::string(to_string(invite->invited_as));
   body["invite_id"] = invite->id;
-  log(log_level::info, "http", "invite ", invite->id, " redeemed by user ", user.id, " (",
-      invite->uses, "/", invite->max_uses, ")");
+  log::info(log_subsystem::http, {invite->session_id}, "invite ", invite->id, " redeemed by user ",
+            user.id, " (", invite->uses, "/", invite->max_uses, ")");
   return json_reply(200, body);
 }
 

@@ -156,8 +156,8 @@ http_response answer(const route& r, const std::string& range, const user_record
       take_file_repository::mark_deleted(tx, file->id, user.id);
       std::error_code ignored;
       std::filesystem::remove(file->path, ignored);
-      log(log_level::info, "recording", "take file ", file->id, " (", file->path,
-          ") deleted by user ", user.id);
+      log::info(log_subsystem::recording, {file->session_id}, "take file ", file->id, " (",
+                file->path, ") deleted by user ", user.id);
       return {200,
               "application/json",
               boost::json::serialize(boost::json::object{{"deleted", file->id}}),

@@ -109,8 +109,8 @@ void on_open_media(services& s, const std::shared_ptr<peer>& p, const v1::Client
       member->connection = p;
       media->add_sender(live->media(), *member);
       s.metrics.media_senders.add(1);
-      log(log_level::debug, "media", "conn=", p->id(), " session=", live->id(),
-          " opens media as sender ", member->sender_id);
+      log::debug(log_subsystem::media, {live->id(), p->id()}, "opens media as sender ",
+                 member->sender_id);
     }
     member->subscribed = subscribe;
     member->deliver_udp = udp;

@@ -166,7 +166,7 @@ asio::awaitable<void> serve(tcp::socket socket, net_context& ctx, std::size_t wo
     if (ec == beast::error::timeout) {
       ctx.metrics.limit_exceeded(limit::handshake_timeout).inc();
     }
-    log(log_level::debug, "net", "TLS handshake failed: ", ec.message());
+    log::debug(log_subsystem::net, {}, "TLS handshake failed: ", ec.message());
     co_return;
   }
   co_await serve_http(std::move(stream), ctx, worker, std::move(place), over_limit);
@@ -206,7 +206,7 @@ struct listener::impl : std::enable_shared_from_this<impl> {
           co_return;
         }
         // Out of file descriptors and the like: keep accepting the others.
-        log(log_level::warn, "net", "accept failed: ", ec.message());
+        log::warn(log_subsystem::net, {}, "accept failed: ", ec.message());
         continue;
       }
       ctx.metrics.connections_accepted.inc();
@@ -234,7 +234,7 @@ struct listener::impl : std::enable_shared_from_this<impl> {
                        try {
                          std::rethrow_exception(error);
                        } catch (const std::exception& e) {
-                         log(log_level::error, "net", "http connection: ", e.what());
+                         log::error(log_subsystem::net, {}, "http connection: ", e.what());
                        }
                      });
     }

@@ -76,9 +76,9 @@ void udp_relay::ensure_buffer(int option, int force_option, std::size_t bytes, c
   // buffer drops bursts whenever the worker is briefly off the CPU.
   ::setsockopt(fd, SOL_SOCKET, force_option, &wanted, sizeof(wanted));
   if (const auto got = granted(); got < wanted) {
-    log(log_level::warn, "media", "UDP ", what, " buffer is ", got, " bytes, not the ", wanted,
-        " configured (udp_buffer_bytes): raise net.core.", option == SO_RCVBUF ? "rmem" : "wmem",
-        "_max (sysctl) to at least ", wanted);
+    log::warn(log_subsystem::media, {}, "UDP ", what, " buffer is ", got, " bytes, not the ",
+              wanted, " configured (udp_buffer_bytes): raise net.core.",
+              option == SO_RCVBUF ? "rmem" : "wmem", "_max (sysctl) to at least ", wanted);
   }
 }
 
@@ -113,7 +113,7 @@ void udp_relay::on_readable() {
     const int n = ::recvmmsg(fd, msgs_.data(), batch, MSG_WAITFORONE, nullptr);
     if (n <= 0) {
       if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        log(log_level::warn, "media", "recvmmsg: ", std::strerror(errno));
+        log::warn(log_subsystem::media, {}, "recvmmsg: ", std::strerror(errno));
       }
       break;
     }

@@ -32,7 +32,7 @@ void worker_pool::start() {
           w.ioc.run();
           return;
         } catch (const std::exception& e) {
-          log(log_level::error, "net", "worker ", i, ": unhandled exception: ", e.what());
+          log::error(log_subsystem::net, {}, "worker ", i, ": unhandled exception: ", e.what());
         }
       }
     });

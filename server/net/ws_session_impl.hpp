@@ -11,6 +11,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "control/dispatcher.hpp"
+#include "control/log_ids.hpp"
 #include "control/reply.hpp"
 #include "media/media_switch.hpp"
 #include "net/ws_session.hpp"
@@ -61,12 +62,12 @@ void ws_session<Stream>::start(request upgrade) {
           if (accept_ec == beast::error::timeout) {
             self->ctx_.metrics.limit_exceeded(limit::handshake_timeout).inc();
           }
-          log(log_level::debug, "net", "conn=", self->id_,
-              " handshake failed: ", accept_ec.message());
+          log::debug(log_subsystem::net, {{}, self->id_},
+                     "handshake failed: ", accept_ec.message());
           self->finish(close_reason::protocol_error);
           co_return;
         }
-        log(log_level::debug, "net", "conn=", self->id_, " open");
+        log::debug(log_subsystem::net, {{}, self->id_}, "open");
         for (;;) {
           auto [ec, bytes] =
               co_await ws.async_read(self->buffer_, asio::as_tuple(asio::use_awaitable));
@@ -79,8 +80,8 @@ void ws_session<Stream>::start(request upgrade) {
               reason = close_reason::idle_timeout;
               self->ctx_.metrics.limit_exceeded(limit::idle_timeout).inc();
             }
-            log(log_level::debug, "net", "conn=", self->id_, " closed (", to_string(reason),
-                "): ", ec.message());
+            log::debug(log_subsystem::net, log_ids(*self), "closed (", to_string(reason),
+                       "): ", ec.message());
             self->finish(reason);
             co_return;
           }
@@ -108,7 +109,7 @@ void ws_session<Stream>::start(request upgrade) {
         try {
           std::rethrow_exception(error);
         } catch (const std::exception& e) {
-          log(log_level::error, "net", "conn=", id, " unhandled exception: ", e.what());
+          log::error(log_subsystem::net, {{}, id}, "unhandled exception: ", e.what());
         }
       });
 }
@@ -150,8 +151,8 @@ void ws_session<Stream>::do_send(frame_ptr frame) {
     // A reader this slow would hold back everyone's state; it resumes from
     // its last version when it reconnects. Its pipe is full, so a polite
     // close frame could not get through: cut the socket.
-    log(log_level::warn, "net", "conn=", id_, " send queue full (", queue_.size(),
-        " frames); disconnecting");
+    log::warn(log_subsystem::net, log_ids(*this), "send queue full (", queue_.size(),
+              " frames); disconnecting");
     closing_ = true;
     reason_ = close_reason::send_queue_full;
     ctx_.metrics.limit_exceeded(limit::send_queue).inc();

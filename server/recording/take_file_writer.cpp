@@ -116,7 +116,7 @@ void take_file_writer::handle(job& j) {
       f->fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
       if (f->fd < 0) {
         f->error = "cannot create " + partial + ": " + std::strerror(errno);
-        log(log_level::error, "recording", f->error);
+        log::error(log_subsystem::recording, {}, f->error);
       }
       files_[j.id] = std::move(f);
       return;
@@ -136,7 +136,7 @@ void take_file_writer::handle(job& j) {
         if (n <= 0) {
           if (f.error.empty()) {
             f.error = std::string("write failed: ") + std::strerror(errno);
-            log(log_level::error, "recording", f.final_path, ": ", f.error);
+            log::error(log_subsystem::recording, {}, f.final_path, ": ", f.error);
           }
           return;
         }

@@ -130,14 +130,14 @@ void take_recorder::start_file(media_member& member, stream_kind kind) {
         tx.commit();
         return true;
       },
-      [id = f->id](store_result<bool> result) {
+      [id = f->id, session = session_id_](store_result<bool> result) {
         if (!result.ok()) {
-          log(log_level::warn, "recording", "take file ", id,
-              " row not written at start: ", result.error().message);
+          log::warn(log_subsystem::recording, {session}, "take file ", id,
+                    " row not written at start: ", result.error().message);
         }
       });
-  log(log_level::info, "recording", "session=", session_id_, " take ", take_id_, ": recording ",
-      kind_name(kind), " of ", member.participant_id, " to ", f->row.path);
+  log::info(log_subsystem::recording, {session_id_, member.participant_id}, "take ", take_id_,
+            ": recording ", kind_name(kind), " to ", f->row.path);
   files_.emplace(key{member.sender_id, static_cast<int>(kind)}, std::move(f));
 }
 
@@ -181,9 +181,9 @@ void take_recorder::end_file(std::unique_ptr<file> f, bool complete) {
   outcome.duration_samples = f->recorder->duration_samples();
   outcome.healed_gaps = f->recorder->stats().healed;
   outcome.unhealed_gaps = f->recorder->stats().unhealed;
-  log(log_level::info, "recording", "session=", session_id_, " take ", f->row.take_id, " ",
-      f->row.stream_kind, ": ", outcome.duration_samples, " samples, ", outcome.healed_gaps,
-      " healed and ", outcome.unhealed_gaps, " unhealed gaps");
+  log::info(log_subsystem::recording, {session_id_, f->row.participant_id}, "take ", f->row.take_id,
+            " ", f->row.stream_kind, ": ", outcome.duration_samples, " samples, ",
+            outcome.healed_gaps, " healed and ", outcome.unhealed_gaps, " unhealed gaps");
   if (on_file_) {
     v1::TakeFile file;
     file.set_id(f->id);
@@ -204,7 +204,8 @@ void take_recorder::end_file(std::unique_ptr<file> f, bool complete) {
     outcome.path = closed.path;
     if (!closed.ok) {
       outcome.status = "incomplete";
-      log(log_level::error, "recording", "take file ", id, ": ", closed.error);
+      log::error(log_subsystem::recording, {row.session_id, row.participant_id}, "take file ", id,
+                 ": ", closed.error);
     }
     db.run(
         [id, row, outcome](pqxx::connection_base& conn) {
@@ -213,10 +214,10 @@ void take_recorder::end_file(std::unique_ptr<file> f, bool complete) {
           tx.commit();
           return true;
         },
-        [id](store_result<bool> result) {
+        [id, session = row.session_id](store_result<bool> result) {
           if (!result.ok()) {
-            log(log_level::error, "recording", "take file ", id,
-                " outcome not recorded: ", result.error().message);
+            log::error(log_subsystem::recording, {session}, "take file ", id,
+                       " outcome not recorded: ", result.error().message);
           }
         });
   });

@@ -107,8 +107,7 @@ void live_session::when_ready(std::function<void(live_session*)> fn) {
 
 void live_session::on_loaded(store_result<stored_session> loaded) {
   if (!loaded.ok()) {
-    log(log_level::warn, "session", "session ", info_.id,
-        " could not be loaded: ", loaded.error().message);
+    log::warn(log_subsystem::session, {info_.id}, "could not be loaded: ", loaded.error().message);
     phase_ = phase::failed;
   } else {
     auto& stored = loaded.value();
@@ -273,7 +272,7 @@ void live_session::on_committed(std::uint64_t version, std::uint64_t epoch, bool
   if (pending_.empty() || pending_.front().event.version() != version) {
     // The writer keeps each session's order, so this cannot happen; if it
     // did, the database is the truth.
-    log(log_level::error, "session", "session ", info_.id, " commit order broken at ", version);
+    log::error(log_subsystem::session, {info_.id}, "commit order broken at ", version);
     begin_recovery();
     return;
   }
@@ -316,8 +315,8 @@ void live_session::begin_recovery() {
   if (phase_ == phase::recovering) {
     return;
   }
-  log(log_level::warn, "session", "session ", info_.id, " lost a commit at version ",
-      committed_.version() + 1, "; recovering from the database");
+  log::warn(log_subsystem::session, {info_.id}, "lost a commit at version ",
+            committed_.version() + 1, "; recovering from the database");
   phase_ = phase::recovering;
   ++epoch_;  // later completions of the old epoch are ignored
   std::vector<in_flight> failed(std::make_move_iterator(pending_.begin()),
@@ -356,8 +355,7 @@ void live_session::on_recovered(store_result<std::vector<v1::Event>> events,
     }
     phase_ = phase::ready;
   } else {
-    log(log_level::warn, "session", "session ", info_.id,
-        " recovery failed: ", events.error().message);
+    log::warn(log_subsystem::session, {info_.id}, "recovery failed: ", events.error().message);
     phase_ = phase::failed;
   }
   speculative_ = committed_;
@@ -395,7 +393,7 @@ void live_session::maybe_snapshot() {
       },
       [id = info_.id](store_result<bool> done) {
         if (!done.ok()) {
-          log(log_level::warn, "session", "snapshot of ", id, " failed: ", done.error().message);
+          log::warn(log_subsystem::session, {id}, "snapshot failed: ", done.error().message);
         }
       });
 }

@@ -108,8 +108,8 @@ void on_create_session(services& s, const std::shared_ptr<peer>& p, const v1::Cl
           reply_store_error(s, *p, request_id, result.error());
           return;
         }
-        log(log_level::info, "session", "conn=", p->id(), " created session ", result.value().id,
-            " '", result.value().title, "'");
+        log::info(log_subsystem::session, {result.value().id, p->id()}, "created session ",
+                  result.value().id, " '", result.value().title, "'");
         reply(*p, request_id, [&](v1::ServerEnvelope& out) {
           *out.mutable_session_created()->mutable_session() = to_proto(result.value());
         });
@@ -198,8 +198,8 @@ void on_join_session(services& s, const std::shared_ptr<peer>& p, const v1::Clie
                         "shortly");
             return;
           }
-          log(log_level::info, "session", "conn=", p->id(), " session ", found.session->id,
-              " is live on ", *found.owner_url, ": redirected");
+          log::info(log_subsystem::session, {found.session->id, p->id()}, "session is live on ",
+                    *found.owner_url, ": redirected");
           v1::ServerEnvelope moved;
           moved.set_request_id(request_id);
           auto& error = *moved.mutable_error();
@@ -217,8 +217,8 @@ void on_join_session(services& s, const std::shared_ptr<peer>& p, const v1::Clie
         }
         p->state().session_id = found.session->id;
         p->state().roles = acting;
-        log(log_level::info, "session", "conn=", p->id(), " joins ", found.session->id, " as ",
-            describe_roles(acting));
+        log::info(log_subsystem::session, {found.session->id, p->id()}, "joins as ",
+                  describe_roles(acting));
         participant_entry entry{p->id(), user, acting, p};
         s.rooms.with_session(
             *found.session, [p, request_id, entry = std::move(entry), has_replica, known_version,
@@ -258,7 +258,7 @@ void on_leave_session(services& s, const std::shared_ptr<peer>& p, const v1::Cli
   }
   p->state().session_id.clear();
   p->state().roles = {};
-  log(log_level::info, "session", "conn=", p->id(), " leaves ", current);
+  log::info(log_subsystem::session, {current, p->id()}, "leaves");
   s.rooms.with_live_session(current, [p, request_id, current](live_session* live) {
     if (live != nullptr) {
       live->leave(p->id());

@@ -98,7 +98,7 @@ std::unique_ptr<pqxx::connection> open_connection(const std::string& url,
     return conn;
   } catch (const std::exception& e) {
     error = {store_errc::unavailable, std::string("cannot connect to the database: ") + e.what()};
-    log(log_level::warn, "store", error.message);
+    log::warn(log_subsystem::store, {}, error.message);
     return nullptr;
   }
 }

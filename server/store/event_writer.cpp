@@ -120,7 +120,8 @@ void event_writer::thread_main() {
     }
 
     if (!error.empty()) {
-      log(log_level::warn, "store", "group commit of ", batch.size(), " events failed: ", error);
+      log::warn(log_subsystem::store, {}, "group commit of ", batch.size(),
+                " events failed: ", error);
       std::lock_guard lock(mutex_);
       for (const auto& it : batch) {
         auto& epoch = failed_epoch_[it.row.session_id];

@@ -44,6 +44,12 @@ rc=$?
 set -e
 [ "$rc" -eq 2 ] || fail "missing database_url exited $rc, expected 2"
 grep -q "database_url is required" "$tmp/err" || fail "no clear message: $(cat "$tmp/err")"
+set +e
+"$bin" serve --database-url="$url" --log-levels=media=debug,sesion=info 2>"$tmp/err"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "unknown log subsystem exited $rc, expected 2"
+grep -q "log_levels: unknown subsystem 'sesion'" "$tmp/err" || fail "no clear message: $(cat "$tmp/err")"
 
 # Migrations: applied once, then nothing to do.
 "$bin" migrate --database-url="$url" >"$tmp/m1"
@@ -79,4 +85,7 @@ set -e
 pid=
 [ "$rc" -eq 0 ] || fail "SIGTERM exit status $rc"
 grep -q "stopped" "$tmp/log" || fail "no clean shutdown in the log: $(cat "$tmp/log")"
+# Log lines are logfmt with the ids (docs/operations.md, Logs).
+grep -Eq '^ts=[0-9T:.-]+Z level=info logger=app session=- conn=- msg="listening on ' "$tmp/log" ||
+  fail "no structured start line: $(cat "$tmp/log")"
 echo "controlroomd CLI: ok"
