@@ -19,8 +19,8 @@ packages=(
   # The controlroom CLI: argument parsing (header-only), audio files, devices.
   libcli11-dev libsndfile1-dev portaudio19-dev
   # The browser console: npm installs its JavaScript dependencies
-  # (scripts/web-deps.sh), Chromium runs its tests.
-  nodejs npm chromium
+  # (scripts/web-deps.sh), Chromium and Firefox run its tests.
+  nodejs npm chromium firefox-esr
 )
 
 missing=()

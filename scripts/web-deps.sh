@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the browser console's npm dependencies exactly as web/package-lock.json
 # pins them: protobufjs (compiled into controlroomd, parses the .proto files in
-# the browser) and playwright-core (drives Debian's chromium in the browser
-# tests; it never downloads a browser of its own). Called by
-# scripts/install-deps.sh. Idempotent: nothing runs when web/node_modules
-# already matches the lock file.
+# the browser), playwright-core (drives Debian's chromium in the browser tests)
+# and puppeteer-core (drives Debian's firefox-esr there, over WebDriver BiDi);
+# neither downloads a browser of its own. Called by scripts/install-deps.sh.
+# Idempotent: nothing runs when web/node_modules already matches the lock file.
 set -euo pipefail
 
 web=$(cd "$(dirname "${BASH_SOURCE[0]}")/../web" && pwd)
@@ -18,6 +18,6 @@ if ! command -v npm >/dev/null 2>&1; then
   exit 1
 fi
 echo "web-deps: npm ci in web/" >&2
-# No install scripts: neither package needs one, and none should fetch anything.
-PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+# No install scripts: no package needs one, and none should fetch anything.
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 sha256sum package-lock.json >"$stamp"

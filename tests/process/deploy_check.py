@@ -51,7 +51,7 @@ NOT_FOR_IMAGE_BUILD = {
     "openssl",  # run.sh's self-signed certificate
     "clang", "libclang-rt-14-dev",  # the fuzz targets
     "libcli11-dev", "libsndfile1-dev", "portaudio19-dev",  # the controlroom CLI, not the server
-    "nodejs", "npm", "chromium",  # the browser console's npm packages and its tests
+    "nodejs", "npm", "chromium", "firefox-esr",  # the browser console's npm packages, its tests
 }
 # Variables other than CONTROLROOMD_* that controlroomd may get: libpq's own.
 LIBPQ_ENV = {"PGPASSWORD", "PGPASSFILE", "PGSSLMODE", "PGSSLROOTCERT", "PGSSLCERT",

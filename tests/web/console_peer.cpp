@@ -101,16 +101,46 @@ void stream_program(controlroom::audio_publisher& pub, std::int64_t from, std::i
   }
 }
 
-// Renders the talkback stream in real time and reports its level and how
-// much of it is the microphone's tone (Goertzel power against total power).
+// The share of a stretch's power that is the tone (Goertzel power at
+// tone_hz against mean power): 1 for the pure tone, about 0 for other sound.
+class tone_meter {
+ public:
+  void add(double x) {
+    energy_ += x * x;
+    const double s0 = x + coeff_ * s1_ - s2_;
+    s2_ = s1_;
+    s1_ = s0;
+    ++n_;
+  }
+  double share() const {
+    if (energy_ <= 0) {
+      return 0;
+    }
+    // |X|^2 * 2 / n^2 is the power of the tone: A^2 / 2 for amplitude A.
+    const double nn = static_cast<double>(n_);
+    const double tone_power = (s1_ * s1_ + s2_ * s2_ - coeff_ * s1_ * s2_) * 2 / (nn * nn);
+    return tone_power / (energy_ / nn);
+  }
+  double energy() const { return energy_; }
+
+ private:
+  double coeff_ = 2 * std::cos(2 * std::numbers::pi * tone_hz / 48'000.0);
+  double energy_ = 0, s1_ = 0, s2_ = 0;
+  std::size_t n_ = 0;
+};
+
+// Renders the talkback stream in real time and reports, each half second,
+// its level and how much of it is the microphone's tone: over the whole
+// half second ("tone", which needs the tone's phase to run on unbroken) and
+// over each 10 ms render, weighted by its power ("tone_10ms", which a
+// concealed gap or a small drift of pitch between renders does not spoil).
 void listen_talkback(controlroom::client& eng, const std::atomic<bool>& stop) {
   controlroom::audio_stream stream;
   std::vector<float> buf(chunk * 2);
   auto next = cr_clock::now();
-  double energy = 0;
-  double s1 = 0, s2 = 0;
+  tone_meter whole;
+  double short_tone = 0;
   std::size_t n = 0;
-  const double coeff = 2 * std::cos(2 * std::numbers::pi * tone_hz / 48'000.0);
   while (!stop.load()) {
     if (!stream) {
       for (auto& s : eng.audio_streams()) {
@@ -120,25 +150,22 @@ void listen_talkback(controlroom::client& eng, const std::atomic<bool>& stop) {
       }
     }
     stream.render(buf);
+    tone_meter part;
     for (std::size_t i = 0; i < chunk; ++i) {
-      const double x = buf[2 * i];
-      energy += x * x;
-      const double s0 = x + coeff * s1 - s2;
-      s2 = s1;
-      s1 = s0;
+      whole.add(buf[2 * i]);
+      part.add(buf[2 * i]);
     }
+    short_tone += part.share() * part.energy();
     n += chunk;
     if (n >= 24'000) {
-      // |X|^2 * 2 / n^2 is the power of the tone: A^2 / 2 for amplitude A.
-      const double nn = static_cast<double>(n);
-      const double tone_power = (s1 * s1 + s2 * s2 - coeff * s1 * s2) * 2 / (nn * nn);
-      const double rms = std::sqrt(energy / static_cast<double>(n));
-      const double ratio = energy > 0 ? tone_power / (energy / static_cast<double>(n)) : 0;
+      const double rms = std::sqrt(whole.energy() / static_cast<double>(n));
+      const double tone_10ms = whole.energy() > 0 ? short_tone / whole.energy() : 0;
       if (stream) {
-        say(R"({"talkback":{"rms":)" + std::to_string(rms) + R"(,"tone":)" + std::to_string(ratio) +
-            "}}");
+        say(R"({"talkback":{"rms":)" + std::to_string(rms) + R"(,"tone":)" +
+            std::to_string(whole.share()) + R"(,"tone_10ms":)" + std::to_string(tone_10ms) + "}}");
       }
-      energy = s1 = s2 = 0;
+      whole = {};
+      short_tone = 0;
       n = 0;
     }
     next += 10ms;

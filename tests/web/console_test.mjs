@@ -1,4 +1,5 @@
-// The producer's console in headless Chromium against a live controlroomd
+// The producer's console in a headless browser (--browser=chromium or
+// firefox, tests/web/browsers.mjs) against a live controlroomd
 // (started by console_test.sh), with an engineer on the C++ SDK
 // (console_peer) streaming a known signal:
 //   - a bad token, a bad invite and a used-up invite each show a clear page;
@@ -10,7 +11,8 @@
 //   - the marker key lands, in the engineer's replica, on the position the
 //     page was playing (found independently by correlating the tapped audio
 //     with the source) within one frame (480 samples);
-//   - the fake microphone's talkback reaches the engineer (level and tone);
+//   - the fake microphone's talkback reaches the engineer (level and tone;
+//     in Firefox, whose fake microphone is a steady sine, a steady tone);
 //   - a take rated and picked on the page is rated and picked for the
 //     engineer; a comment lands on the marker;
 //   - after a dropped connection the page resumes (has_replica) and goes on,
@@ -23,16 +25,15 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const { chromium } = await import(path.join(here, '../../web/node_modules/playwright-core/index.mjs'));
+import { launch } from './browsers.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => {
   const m = a.match(/^--([^=]+)=(.*)$/);
   return [m[1], m[2]];
 }));
 const base = args.base;
+const browserName = args.browser || 'chromium';
 const started = Date.now();
 const log = (...m) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s]`, ...m);
 let passed = 0;
@@ -89,12 +90,18 @@ function bestLag(a, from, range) {
   return best;
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 function rms(a) {
   return Math.sqrt(a.reduce((s, x) => s + x * x, 0) / a.length);
 }
 
 // ---- The fake microphone: a 660 Hz tone, amplitude-modulated like syllables
-// so that the browser's noise suppression takes it for a voice.
+// so that the browser's noise suppression takes it for a voice. Chromium
+// plays this file; Firefox's fake microphone is a steady sine at MIC_TONE_HZ
+// (console_peer.cpp listens for that frequency).
+
+const MIC_TONE_HZ = 660;
 
 function writeMicWav(file) {
   const rate = 48000;
@@ -115,7 +122,7 @@ function writeMicWav(file) {
   for (let i = 0; i < n; i++) {
     const t = i / rate;
     const env = 0.55 + 0.45 * Math.sin(2 * Math.PI * 3 * t);
-    buf.writeInt16LE(Math.round(12000 * env * Math.sin(2 * Math.PI * 660 * t)), 44 + i * 2);
+    buf.writeInt16LE(Math.round(12000 * env * Math.sin(2 * Math.PI * MIC_TONE_HZ * t)), 44 + i * 2);
   }
   fs.writeFileSync(file, buf);
 }
@@ -191,7 +198,8 @@ fs.mkdirSync(shots, { recursive: true });
 const mic = path.join(args.tmp, 'mic.wav');
 writeMicWav(mic);
 const peer = new Peer();
-let context = null;
+let browser = null;
+let mainPage = null;
 let failed = null;
 try {
   const ready = (await peer.wait((m) => m.ready || m.error, 'the session set up', 20000, 0));
@@ -222,45 +230,38 @@ try {
     assert.equal((await fetch(`${base}/console/nope.js`)).status, 404);
   });
 
-  const userData = fs.mkdtempSync(path.join(args.tmp, 'chromium-'));
-  context = await chromium.launchPersistentContext(userData, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1280, height: 860 },
-    args: ['--no-sandbox', '--disable-background-networking', '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${mic}`,
-      '--autoplay-policy=no-user-gesture-required'],
-  });
-  const page = context.pages()[0] || await context.newPage();
-  page.on('pageerror', (err) => log(`page error: ${err.message}`));
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') log(`page ${m.type()}: ${m.text()}`); });
+  browser = await launch(browserName, { tmp: args.tmp, mic: { wav: mic, toneHz: MIC_TONE_HZ } });
+  log(`browser: ${browserName}`);
+  const page = await browser.firstPage();
+  mainPage = page;
+  page.onLog((what, text) => log(`${what}: ${text}`));
 
   await check('an unknown or expired token shows a clear page', async () => {
     await page.goto(`${base}/console/#token=crt_${'x'.repeat(43)}&session=${session}`);
-    await page.locator('#fatal').waitFor({ state: 'visible', timeout: 10000 });
-    assert.match(await page.locator('#fatal-title').textContent(), /not valid/);
+    await page.waitVisible('#fatal', 10000);
+    assert.match(await page.text('#fatal-title'), /not valid/);
     // The token left the address bar.
     assert.ok(!page.url().includes('crt_'));
-    await page.screenshot({ path: path.join(shots, 'invalid-token.png') });
+    await page.screenshot(path.join(shots, 'invalid-token.png'));
   });
 
   await check('an invalid invite code shows a clear page', async () => {
     await page.goto(`${base}/console/#invite=not-a-real-code`);
     await page.reload();  // a fresh start with this link, not the last one
-    await page.locator('#welcome').waitFor({ state: 'visible', timeout: 10000 });
+    await page.waitVisible('#welcome', 10000);
     await page.fill('#welcome-name', 'Pia');
-    await page.screenshot({ path: path.join(shots, 'invite-welcome.png') });
+    await page.screenshot(path.join(shots, 'invite-welcome.png'));
     await page.click('#welcome button');
-    await page.locator('#fatal').waitFor({ state: 'visible', timeout: 10000 });
-    assert.match(await page.locator('#fatal-title').textContent(), /not valid/);
-    await page.screenshot({ path: path.join(shots, 'invalid-invite.png') });
+    await page.waitVisible('#fatal', 10000);
+    assert.match(await page.text('#fatal-title'), /not valid/);
+    await page.screenshot(path.join(shots, 'invalid-invite.png'));
   });
 
   await check('a token link opens the console, joined as producer', async () => {
     await page.goto(`${base}/console/#token=${args.producer}&session=${session}`);
     await page.reload();
-    await page.locator(`#takes tr[data-take="${take}"]`).waitFor({ timeout: 10000 });
-    assert.match(await page.locator('#me').textContent(), /pia · producer/);
+    await page.waitVisible(`#takes tr[data-take="${take}"]`, 10000);
+    assert.match(await page.text('#me'), /pia · producer/);
   });
 
   let invitePath;
@@ -276,25 +277,25 @@ try {
     assert.match(invitePath, /^\/console\/#invite=/);
     await page.goto(`${base}${invitePath}`);
     await page.reload();
-    await page.locator('#welcome').waitFor({ state: 'visible', timeout: 10000 });
+    await page.waitVisible('#welcome', 10000);
     await page.fill('#welcome-name', 'Paula');
     await page.click('#welcome button');
-    await page.locator(`#takes tr[data-take="${take}"]`).waitFor({ timeout: 10000 });
-    assert.match(await page.locator('#me').textContent(), /Paula · producer/);
-    assert.match(await page.locator('#me').textContent(), /producer/);
-    assert.equal(await page.locator('#mode').textContent(), 'PLAYING');
-    assert.match(await page.locator('#people').textContent(), /eddie/);
-    await page.screenshot({ path: path.join(shots, 'console-joined.png') });
+    await page.waitVisible(`#takes tr[data-take="${take}"]`, 10000);
+    assert.match(await page.text('#me'), /Paula · producer/);
+    assert.match(await page.text('#me'), /producer/);
+    assert.equal(await page.text('#mode'), 'PLAYING');
+    assert.match(await page.text('#people'), /eddie/);
+    await page.screenshot(path.join(shots, 'console-joined.png'));
   });
 
   await page.click('#listen');
-  await page.waitForFunction(() => window.__console.listener, null, { timeout: 10000 });
+  await page.waitForFunction(() => window.__console.listener, null, 10000);
   await page.evaluate(() => window.__console.listener.setTap(true));
   await page.waitForFunction(() => {
     const s = window.__console.listener && window.__console.listener.programStats();
     return s && s.playing && s.received > 100;
-  }, null, { timeout: 10000 });
-  await page.waitForTimeout(800);
+  }, null, 10000);
+  await sleep(800);
 
   await check('the page plays the program mix (tap: signal present, correlated)', async () => {
     // Five 50 ms windows over the last second: a buffer underrun inside one
@@ -325,12 +326,12 @@ try {
     for (let attempt = 1; ; attempt++) {
       const before = peer.lines.length;
       const count = (await page.evaluate(() => window.__console.state.markers.length)) + 1;
-      await page.keyboard.press('m');
+      await page.press('m');
       const seen = await peer.wait((m) => m.state && m.state.markers.length === count,
         'the marker', 15000, before);
       marker = seen.state.markers[count - 1];
       const placed = await page.evaluate(() => window.__console.lastMarker);
-      await page.waitForTimeout(300);  // the tap's chunks after that frame
+      await sleep(300);  // the tap's chunks after that frame
       // 30 ms from the marker's frame: short, so that an underrun soon after
       // cannot move the match.
       const samples = placed.heard ? await page.evaluate(
@@ -345,22 +346,44 @@ try {
       assert.ok(Math.abs(best.lag) <= 480, `within one frame (${best.lag} samples)`);
       break;
     }
-    await page.locator(`#markers li[data-marker="${marker.id}"]`).waitFor();
-    await page.screenshot({ path: path.join(shots, 'console-listening-marker.png') });
+    await page.waitVisible(`#markers li[data-marker="${marker.id}"]`);
+    await page.screenshot(path.join(shots, 'console-listening-marker.png'));
   });
 
   await check('talkback on the private line reaches the engineer', async () => {
-    await page.selectOption('#tb-target', '4');
+    await page.select('#tb-target', '4');
     const before = peer.lines.length;
-    await page.keyboard.down('t');
+    await page.keyDown('t');
     await peer.wait((m) => m.state && m.state.talkback === 1, 'the talkback channel open', 15000,
       before);
+    // The peer reports each half second its level and the tone's share of
+    // it (console_peer.cpp). Chromium's WAV has syllables and goes through
+    // noise suppression: the tone must hold a quarter of the half second's
+    // power. Firefox's fake microphone is a steady sine: the engineer must
+    // hear it steady and nearly pure, in every 10 ms (Firefox's mock audio
+    // clock, browsers.mjs, lets its pitch wander by a hertz or so, which a
+    // half-second measure would take for another sound).
+    const isTone = browser.steadyMic ? (t) => t.tone_10ms > 0.9 : (t) => t.tone > 0.25;
     const heard = await peer.wait((m) => m.talkback && m.talkback.rms > 0.01 &&
-      m.talkback.tone > 0.25, 'the microphone in the talkback', 10000, before);
+      isTone(m.talkback), 'the microphone in the talkback', 10000, before);
     log(`talkback at the engineer: ${JSON.stringify(heard.talkback)}`);
-    await page.screenshot({ path: path.join(shots, 'console-talkback.png') });
+    if (browser.steadyMic) {
+      // The first report may have begun before the talking did: the next
+      // two are whole.
+      const one = await peer.wait((m) => m.talkback, 'more talkback', 5000,
+        peer.lines.indexOf(heard) + 1);
+      const two = await peer.wait((m) => m.talkback, 'more talkback', 5000,
+        peer.lines.indexOf(one) + 1);
+      log(`and then: ${JSON.stringify(one.talkback)}, ${JSON.stringify(two.talkback)}`);
+      for (const { talkback: t } of [one, two]) {
+        assert.ok(isTone(t), `still the tone (${t.tone_10ms})`);
+      }
+      assert.ok(Math.abs(two.talkback.rms / one.talkback.rms - 1) < 0.2,
+        `a steady level (${one.talkback.rms}, then ${two.talkback.rms})`);
+    }
+    await page.screenshot(path.join(shots, 'console-talkback.png'));
     const released = peer.lines.length;
-    await page.keyboard.up('t');
+    await page.keyUp('t');
     await peer.wait((m) => m.state && m.state.talkback === 0, 'the talkback channel closed',
       15000, released);
   });
@@ -372,18 +395,18 @@ try {
       'the rating', 15000, before);
     await page.click(`#takes tr[data-take="${take}"] td:first-child`);
     before = peer.lines.length;
-    await page.keyboard.press('p');
+    await page.press('p');
     await peer.wait((m) => m.state && m.state.takes.some((k) => k.id === take && k.picked),
       'the pick', 15000, before);
-    await page.locator(`#takes tr[data-take="${take}"] .badge`).waitFor();
-    await page.screenshot({ path: path.join(shots, 'console-take-picked.png') });
+    await page.waitVisible(`#takes tr[data-take="${take}"] .badge`);
+    await page.screenshot(path.join(shots, 'console-take-picked.png'));
   });
 
   await check('a comment on the marker reaches the engineer; replicas agree', async () => {
     await page.click(`#markers li[data-marker="${marker.id}"]`);
     await page.fill('#comment-text', 'pitchy on "home"');
     const before = peer.lines.length;
-    await page.press('#comment-text', 'Enter');
+    await page.pressIn('#comment-text', 'Enter');
     const seen = await peer.wait((m) => m.state && m.state.comments >= 1, 'the comment', 15000,
       before);
     await page.waitForFunction((v) => window.__console.state.version >= v, seen.state.version);
@@ -395,22 +418,22 @@ try {
     assert.equal(mine.version, seen.state.version);
     assert.deepEqual(mine.markers, seen.state.markers.map((m) => [m.id, m.position]));
     assert.deepEqual(mine.takes, seen.state.takes.map((k) => [k.id, k.rating]));
-    await page.screenshot({ path: path.join(shots, 'console-comment.png') });
+    await page.screenshot(path.join(shots, 'console-comment.png'));
   });
 
   await check('after a dropped connection the page resumes and keeps directing', async () => {
     await page.evaluate(() => window.__console.conn.ws.close());
-    await page.waitForFunction(() => window.__console.connected === false, null, { timeout: 5000 });
-    await page.waitForFunction(() => window.__console.connected === true, null, { timeout: 10000 });
+    await page.waitForFunction(() => window.__console.connected === false, null, 5000);
+    await page.waitForFunction(() => window.__console.connected === true, null, 10000);
     const before = peer.lines.length;
     await page.click(`#takes tr[data-take="${take}"] td:first-child`);
-    await page.keyboard.press('2');
+    await page.press('2');
     await peer.wait((m) => m.state && m.state.takes.some((k) => k.id === take && k.rating === 2),
       'a rating sent after the resume', 15000, before);
     await page.waitForFunction(() => {
       const s = window.__console.listener.programStats();
       return s && s.playing;
-    }, null, { timeout: 10000 });
+    }, null, 10000);
   });
 
   await check('the page\'s replica equals the server\'s committed state (after the resume)', async () => {
@@ -431,40 +454,59 @@ try {
 
 
   await check('a used-up invite shows a clear page', async () => {
-    const again = await context.newPage();
+    const again = await browser.newPage();
     await again.goto(`${base}${invitePath}`);
-    await again.locator('#welcome').waitFor({ state: 'visible', timeout: 10000 });
+    await again.waitVisible('#welcome', 10000);
     await again.click('#welcome button');
-    await again.locator('#fatal').waitFor({ state: 'visible', timeout: 10000 });
-    assert.match(await again.locator('#fatal-title').textContent(), /not valid/);
-    await again.screenshot({ path: path.join(shots, 'invite-used-up.png') });
+    await again.waitVisible('#fatal', 10000);
+    assert.match(await again.text('#fatal-title'), /not valid/);
+    await again.screenshot(path.join(shots, 'invite-used-up.png'));
     await again.close();
   });
 
   await check('without WebCodecs the console says so and still directs', async () => {
     // As in a browser without WebCodecs audio: the page must not go blank.
-    const bare = await context.newPage();
-    await bare.addInitScript(() => {
+    const bare = await browser.newPage();
+    await bare.beforeScripts(() => {
       delete window.AudioDecoder;
       delete window.AudioEncoder;
     });
     await bare.goto(`${base}/console/#token=${args.producer}&session=${session}`);
-    await bare.locator(`#takes tr[data-take="${take}"]`).waitFor({ timeout: 10000 });
-    await bare.locator('#codec-note').waitFor({ state: 'visible' });
-    assert.match(await bare.locator('#codec-note').textContent(), /WebCodecs/);
+    await bare.waitVisible(`#takes tr[data-take="${take}"]`, 10000);
+    await bare.waitVisible('#codec-note');
+    assert.match(await bare.text('#codec-note'), /WebCodecs/);
     const before = peer.lines.length;
     const count = (await bare.evaluate(() => window.__console.state.markers.length)) + 1;
-    await bare.keyboard.press('m');
+    await bare.press('m');
     await peer.wait((m) => m.state && m.state.markers.length === count,
       'a marker from the page without WebCodecs', 15000, before);
     assert.equal(await bare.evaluate(() => window.__console.lastMarker.heard), false);
-    await bare.screenshot({ path: path.join(shots, 'console-no-webcodecs.png') });
+    await bare.screenshot(path.join(shots, 'console-no-webcodecs.png'));
     await bare.close();
   });
 } catch (err) {
   failed = err;
+  // What the page's audio was doing, for the failure report.
+  const audio = await mainPage?.evaluate(() => {
+    const l = window.__console && window.__console.listener;
+    const toast = document.getElementById('toast');
+    if (!l) return { listener: null, toast: toast && toast.textContent };
+    return { context: l.ctx && { state: l.ctx.state, time: l.ctx.currentTime,
+      rate: l.ctx.sampleRate }, worklet: l.workletStats, malformed: l.malformed || 0,
+    streams: [...l.streams].map(([key, st]) => ({ key, decoder: st.decoder.state, ...st.stats })) };
+  }).catch((e) => `unavailable: ${e.message}`);
+  if (audio !== undefined) log(`the page's audio: ${JSON.stringify(audio)}`);
+  const talkback = await mainPage?.evaluate(() => {
+    const t = window.__console && window.__console.talkback;
+    return t && { sent: t.sent, talking: t.talking, senderId: t.senderId,
+      encoder: t.encoder && t.encoder.state };
+  }).catch(() => null);
+  if (talkback) {
+    log(`the page's talkback: ${JSON.stringify(talkback)}; the engineer heard ` +
+      JSON.stringify(peer.lines.filter((m) => m.talkback).slice(-4).map((m) => m.talkback)));
+  }
 } finally {
-  if (context) await context.close().catch(() => {});
+  if (browser) await browser.close().catch(() => {});
   await peer.stop();
 }
 if (failed) {

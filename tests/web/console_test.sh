@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# The browser console against a live server, in real Chromium: starts a
+# The browser console against a live server, in a real browser: starts a
 # private PostgreSQL (scripts/lib/pg.sh), a real `controlroomd serve
 # --port=0 --media-port=0`, and runs tests/web/console_test.mjs, which
-# drives headless Chromium (playwright-core) and the engineer's SDK client
-# (console_peer). Everything it started is stopped on exit, pass or fail.
+# drives the headless browser (tests/web/browsers.mjs: Debian's chromium
+# through playwright-core, or Debian's firefox-esr through puppeteer-core
+# over WebDriver BiDi) and the engineer's SDK client (console_peer).
+# Everything it started is stopped on exit, pass or fail.
 #
-#   console_test.sh PATH/TO/controlroomd PATH/TO/console_peer ARTIFACT_DIR
+#   console_test.sh PATH/TO/controlroomd PATH/TO/console_peer ARTIFACT_DIR [chromium|firefox]
 #
-# Screenshots and the server's log are left in ARTIFACT_DIR.
+# Screenshots and the server's log are left in ARTIFACT_DIR. A missing
+# browser or npm package fails the test (never skips it).
 set -euo pipefail
 
 bin=$1
 peer=$2
 artifacts=$3
+browser=${4:-chromium}
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../../scripts/lib/pg.sh
 source "$repo/scripts/lib/pg.sh"
@@ -23,8 +27,13 @@ fail() {
 }
 
 command -v node >/dev/null || fail "node is not installed (scripts/install-deps.sh)"
-[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is not installed (scripts/install-deps.sh)"
-[ -d "$repo/web/node_modules/playwright-core" ] || fail "web/node_modules is missing (scripts/web-deps.sh)"
+case $browser in
+  chromium) exe=/usr/bin/chromium driver=playwright-core ;;
+  firefox) exe=/usr/bin/firefox-esr driver=puppeteer-core ;;
+  *) fail "unknown browser $browser (chromium or firefox)" ;;
+esac
+[ -x "$exe" ] || fail "$exe is not installed (scripts/install-deps.sh)"
+[ -d "$repo/web/node_modules/$driver" ] || fail "web/node_modules/$driver is missing (scripts/web-deps.sh)"
 
 tmp=$(mktemp -d /tmp/crweb-console-test.XXXXXX)
 pid=
@@ -73,5 +82,5 @@ done
 
 mkdir -p "$artifacts"
 timeout 150 node "$repo/tests/web/console_test.mjs" --base="http://127.0.0.1:$port" \
-  --peer="$peer" --engineer="$engineer" --producer="$producer" --artifacts="$artifacts" \
-  --tmp="$tmp"
+  --browser="$browser" --peer="$peer" --engineer="$engineer" --producer="$producer" \
+  --artifacts="$artifacts" --tmp="$tmp"
