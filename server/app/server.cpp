@@ -93,7 +93,7 @@ struct server::impl {
                   recorder_timing{static_cast<std::uint64_t>(cfg.heal_window.count()) * 1000}}),
         svc{cfg, db, writer, rooms, metrics},
         api(db, metrics),
-        net{svc, api, metrics, cfg, {}},
+        net{svc, api, metrics, cfg, nullptr, {}},
         accept(workers, net) {
     net.open.resize(workers.size());
     std::vector<media_switch*> by_worker;

@@ -1,7 +1,6 @@
 #include "http/take_api.hpp"
 
 #include <filesystem>
-#include <fstream>
 
 #include <boost/json.hpp>
 #include <pqxx/pqxx>
@@ -97,22 +96,6 @@ boost::json::object describe(const take_file_record& f) {
   return o;
 }
 
-// Reads bytes [first, last] of `path`; nullopt when it cannot.
-std::optional<std::string> read_bytes(const std::string& path, std::uint64_t first,
-                                      std::uint64_t last) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
-  }
-  std::string out(last - first + 1, '\0');
-  in.seekg(static_cast<std::streamoff>(first));
-  in.read(out.data(), static_cast<std::streamsize>(out.size()));
-  if (static_cast<std::uint64_t>(in.gcount()) != out.size()) {
-    return std::nullopt;
-  }
-  return out;
-}
-
 http_response answer(const route& r, const std::string& range, const user_record& user,
                      pqxx::work& tx) {
   if (r.kind == route::what::list) {
@@ -197,11 +180,8 @@ http_response answer(const route& r, const std::string& range, const user_record
         "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + std::to_string(size));
   }
   if (size > 0) {
-    auto bytes = read_bytes(file->path, first, last);
-    if (!bytes) {
-      return json_error(500, "internal", "the take file could not be read");
-    }
-    out.body = std::move(*bytes);
+    // The connection streams it from disk: a take of an hour is 100 MB.
+    out.file = file_part{file->path, first, last - first + 1};
   }
   return out;
 }

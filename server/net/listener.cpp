@@ -1,5 +1,11 @@
 #include "net/listener.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+#include <vector>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -48,9 +54,9 @@ auto async_route(api_router& api, http_request req, Token&& token) {
       token, std::move(req));
 }
 
-http::response<http::string_body> to_beast(const http_response& r, unsigned version,
-                                           bool keep_alive, bool head, const std::string& server) {
-  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+template <class Body>
+void set_headers(http::response<Body>& res, const http_response& r, bool keep_alive,
+                 const std::string& server) {
   res.set(http::field::server, server);
   res.set(http::field::content_type, r.content_type);
   res.set(http::field::cache_control, "no-store");
@@ -58,12 +64,89 @@ http::response<http::string_body> to_beast(const http_response& r, unsigned vers
     res.set(name, value);
   }
   res.keep_alive(keep_alive);
+}
+
+http::response<http::string_body> to_beast(const http_response& r, unsigned version,
+                                           bool keep_alive, bool head, const std::string& server) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  set_headers(res, r, keep_alive, server);
   res.body() = head ? std::string() : r.body;
   res.prepare_payload();
   if (head) {
     res.content_length(r.body.size());
   }
   return res;
+}
+
+// A file descriptor closed on every way out.
+struct file_handle {
+  int fd = -1;
+  explicit file_handle(const std::string& path) : fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
+  ~file_handle() {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+  file_handle(const file_handle&) = delete;
+  file_handle& operator=(const file_handle&) = delete;
+};
+
+// Sends a response whose body is part of a file (a take download) in
+// pieces, so a long take is never held in memory. The pieces are read with
+// pread on the worker's thread: a 64 KiB local read is short next to the
+// network write it feeds, and the file is opened before the status goes out,
+// so a file deleted meanwhile still streams whole.
+template <class Stream>
+asio::awaitable<beast::error_code> write_file_response(Stream& stream, const http_response& r,
+                                                       unsigned version, bool keep_alive, bool head,
+                                                       const std::string& server) {
+  const auto& part = *r.file;
+  file_handle file(part.path);
+  if (file.fd < 0) {
+    auto res = to_beast(json_error(500, "internal", "the file could not be opened"), version,
+                        keep_alive, head, server);
+    auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+    co_return ec;
+  }
+  http::response<http::buffer_body> res{static_cast<http::status>(r.status), version};
+  set_headers(res, r, keep_alive, server);
+  res.content_length(part.length);
+  res.body().data = nullptr;
+  res.body().more = !head && part.length > 0;
+  http::response_serializer<http::buffer_body> serializer{res};
+  auto [ec, n] =
+      co_await http::async_write_header(stream, serializer, asio::as_tuple(asio::use_awaitable));
+  if (ec || head) {
+    co_return ec;
+  }
+  constexpr std::size_t piece_bytes = 64 * 1024;
+  std::vector<char> piece(piece_bytes);
+  std::uint64_t sent = 0;
+  while (sent < part.length) {
+    const auto want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(piece_bytes, part.length - sent));
+    const auto got = ::pread(file.fd, piece.data(), want, static_cast<off_t>(part.offset + sent));
+    if (got <= 0) {
+      // The status is out: all that is left is to cut the response short,
+      // which the client sees as a body shorter than Content-Length.
+      log::warn(log_subsystem::http, {}, "reading ", part.path, " failed at byte ",
+                part.offset + sent, "; response cut short");
+      co_return beast::error_code(got < 0 ? errno : EIO, beast::system_category());
+    }
+    res.body().data = piece.data();
+    res.body().size = static_cast<std::size_t>(got);
+    sent += static_cast<std::uint64_t>(got);
+    res.body().more = sent < part.length;
+    auto [write_ec, written] =
+        co_await http::async_write(stream, serializer, asio::as_tuple(asio::use_awaitable));
+    if (write_ec == http::error::need_buffer) {
+      write_ec = {};
+    }
+    if (write_ec) {
+      co_return write_ec;
+    }
+  }
+  co_return beast::error_code{};
 }
 
 // The answer to every request of a connection over max_connections_per_address:
@@ -130,8 +213,16 @@ asio::awaitable<void> serve_http(Stream stream, net_context& ctx, std::size_t wo
     } else {
       response = co_await async_route(ctx.api, std::move(api_req), asio::use_awaitable);
     }
-    auto res = to_beast(response, req.version(), req.keep_alive(), req.method() == http::verb::head,
-                        ctx.cfg.server_name);
+    const bool head = req.method() == http::verb::head;
+    if (response.file) {
+      const auto write_ec = co_await write_file_response(
+          stream, response, req.version(), req.keep_alive(), head, ctx.cfg.server_name);
+      if (write_ec || !req.keep_alive()) {
+        break;
+      }
+      continue;
+    }
+    auto res = to_beast(response, req.version(), req.keep_alive(), head, ctx.cfg.server_name);
     auto [write_ec, written] =
         co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
     if (write_ec || !res.keep_alive()) {

@@ -370,6 +370,46 @@ TEST_F(recording_e2e, range_downloads_return_the_exact_bytes) {
   EXPECT_EQ(beyond.headers.at("content-range"), "bytes */" + std::to_string(size));
 }
 
+TEST_F(recording_e2e, a_long_take_streams_from_disk_exactly_in_whole_and_in_part) {
+  std::vector<float> pcm;
+  const auto file = record(encode_take(1.0, pcm), {}, true);
+  finished_metadata(file.id());
+  // Stand in for an hour-long take: a file many times the server's read
+  // piece (64 KiB), of an odd size, with bytes that differ everywhere.
+  std::string path;
+  {
+    pqxx::connection conn(server.database_url());
+    pqxx::read_transaction tx(conn);
+    path = tx.exec_params1("SELECT path FROM take_files WHERE id = $1", file.id())[0]
+               .as<std::string>();
+  }
+  std::string big(1'000'003, '\0');
+  std::uint32_t x = 2463534242u;
+  for (auto& c : big) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(big.data(), static_cast<std::streamsize>(big.size()));
+  }
+  const auto url = "/api/v1/take-files/" + file.id() + "/audio";
+  const auto whole = http_request(server.port(), url, "GET", engineer.token);
+  ASSERT_EQ(whole.status, 200u);
+  EXPECT_EQ(whole.headers.at("content-length"), std::to_string(big.size()));
+  EXPECT_TRUE(whole.body == big) << "got " << whole.body.size() << " bytes";
+  const auto across =
+      http_request(server.port(), url, "GET", engineer.token, {{"Range", "bytes=65000-700001"}});
+  EXPECT_EQ(across.status, 206u);
+  EXPECT_TRUE(across.body == big.substr(65'000, 635'002));
+  // The last bytes: the final piece is short.
+  const auto again =
+      http_request(server.port(), url, "GET", engineer.token, {{"Range", "bytes=-3"}});
+  EXPECT_EQ(again.body, big.substr(big.size() - 3));
+}
+
 TEST_F(recording_e2e, listing_and_deleting_follow_membership_and_roles) {
   std::vector<float> pcm;
   const auto file = record(encode_take(1.0, pcm), {}, true);
