@@ -15,7 +15,7 @@
 #   CONTROLROOM_TEST_TIMEOUT   per-test ctest timeout in seconds for tests that set
 #                              none themselves (default 600)
 #   CONTROLROOM_FUZZ_SECONDS   how long each fuzz target runs after its corpus
-#                              replay (default 20; 0 skips the fuzz stage)
+#                              replay (default 10; 0 skips the fuzz stage)
 #   CONTROLROOM_SANITIZE_TESTS 0 skips the ASan + UBSan stage (default 1)
 #   CI=true                    report the failing step in a banner
 set -euo pipefail
@@ -131,7 +131,7 @@ export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:detect_stack
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 # The fuzz targets (tests/fuzz): clang, libFuzzer, ASan + UBSan.
-fuzz_seconds=${CONTROLROOM_FUZZ_SECONDS:-20}
+fuzz_seconds=${CONTROLROOM_FUZZ_SECONDS:-10}
 if [ "$fuzz_seconds" != 0 ]; then
   step="fuzz: configure and build (build-fuzz, clang)"
   say "$step"
