@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # The media relay's figures on this machine: builds controlroomd and
 # bench/media_load (Release, in build-bench/), starts a throwaway PostgreSQL
 # 15 cluster and a server on loopback, and runs the scenarios of
@@ -29,6 +30,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 # shellcheck source=../scripts/lib/pg.sh
 source "$repo/scripts/lib/pg.sh"
+# shellcheck source=lib/controlroomd.sh
+source "$repo/bench/lib/controlroomd.sh"
 
 build=${MEDIA_BENCH_BUILD_DIR:-build-bench}
 ws_sessions=${MEDIA_BENCH_WEBSOCKET_SESSIONS:-100}
@@ -40,64 +43,25 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCONTROLROOM_BUILD_B
 cmake --build "$build" --target controlroomd media_load
 
 tmp=$(mktemp -d /tmp/controlroom-media-bench.XXXXXX)
-server_pid=
 # shellcheck disable=SC2317  # reached through the trap
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do
-      kill -0 "$server_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  if [ -n "$PG_DATADIR" ]; then
-    pg_cluster_stop || rc=1
-  fi
+  controlroomd_stop || rc=1
   rm -rf "$tmp"
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-if [ "$(id -u)" -eq 0 ]; then
-  chown postgres:postgres "$tmp"
-fi
-pg_cluster_init "$tmp/pg" "$tmp/sock" 5432
-pg_cluster_start
-pg_cluster_createdb controlroom
-url=$(pg_cluster_url controlroom)
-
 # Thousands of connections and media sockets on both sides of loopback.
 ulimit -n "$(ulimit -Hn)"
 
-"$build/server/controlroomd" migrate --database-url="$url" >/dev/null
-token=$("$build/server/controlroomd" admin-token --database-url="$url" --user bench | tail -n 1)
-"$build/server/controlroomd" serve --database-url="$url" --port=0 \
-  --max-requests-per-second=0 --max-connections-per-address=0 --media-port=0 \
-  --recordings-dir="$tmp/recordings" --log-level=warn \
-  >"$tmp/server.out" 2>"$tmp/server.err" &
-server_pid=$!
-for _ in $(seq 1 100); do
-  if grep -q 'ready:' "$tmp/server.out" 2>/dev/null; then
-    break
-  fi
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    cat "$tmp/server.err" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-ws=$(grep -o 'ws://[^ ]*' "$tmp/server.out" | head -n 1)
-http=$(grep -o 'http://[^ ]*' "$tmp/server.out" | head -n 1)
-[ -n "$ws" ] || {
-  echo "run-media-bench: the server printed no ws:// URL" >&2
-  cat "$tmp/server.out" "$tmp/server.err" >&2
-  exit 1
-}
+controlroomd_start "$build"
+ws=$crd_ws
+http=$crd_http
+token=$crd_token
+server_pid=$crd_pid
 
 mkdir -p "$build/bench"
 echo "== UDP: search for the highest zero-loss rate, half load, 500 two-party sessions"
