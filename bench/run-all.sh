@@ -7,8 +7,9 @@
 #   1. join storm and memory per participant (join_load), on a fresh server;
 #   2. durable intents/s and intent -> broadcast latency (intent_load);
 #   3. media relay: the highest zero-loss rate (search), half load, 500
-#      two-party stereo sessions, fan-out 1 -> 4, the WebSocket fallback
-#      (media_load; shorter steps than bench/run-media-bench.sh);
+#      two-party stereo sessions, fan-out 1 -> 4, the WebSocket fallback,
+#      and fan-out at half load with realtime network workers (media_load;
+#      shorter steps than bench/run-media-bench.sh);
 #   4. microbenchmarks (micro_bench, Google Benchmark);
 #   5. the peer comparison with Mumble's server (bench/run-peer-bench.sh).
 #
@@ -86,6 +87,22 @@ echo "== 3c. media relay: WebSocket fallback, 100 two-party sessions"
 "$build/bench/media_load" --url "$crd_ws" --token "$crd_token" --server-pid "$crd_pid" \
   --transport websocket --mode fixed --sessions 100 --seconds 5 \
   --json "$out/media_load_websocket.json"
+echo
+echo "== 3d. media relay (UDP): fan-out at half load again, network workers under SCHED_FIFO"
+# The same half load as 3b's, on a server restarted with realtime_priority
+# (docs/operations.md, "Realtime scheduling"): what the relay's latency tail
+# is when the workers do not queue behind the load generator's threads.
+half=$(python3 -c 'import json, sys
+print(max(1, json.load(open(sys.argv[1]))["summary"]["max_zero_loss"]["sessions"] // 2))' \
+  "$out/media_load_fanout.json")
+controlroomd_restart --realtime-priority="${MEDIA_BENCH_REALTIME_PRIORITY:-20}"
+python3 -c 'import sys, urllib.request
+for line in urllib.request.urlopen(sys.argv[1] + "/metrics").read().decode().splitlines():
+    if line.startswith("controlroom_workers_realtime "):
+        print("network workers under SCHED_FIFO:", line.split()[1])' "$crd_http"
+"$build/bench/media_load" --url "$crd_ws" --token "$crd_token" --server-pid "$crd_pid" \
+  --mode fixed --participants 5 --sessions "$half" --seconds 10 \
+  --json "$out/media_load_fanout_realtime.json"
 controlroomd_stop
 
 echo

@@ -114,6 +114,10 @@ struct server::impl {
                                 [this] { return static_cast<double>(writer.queue_depth()); });
     registry.add_gauge_callback("controlroom_workers", "Network worker threads",
                                 [this] { return static_cast<double>(workers.size()); });
+    registry.add_gauge_callback(
+        "controlroom_workers_realtime",
+        "Network worker threads running under SCHED_FIFO (realtime_priority)",
+        [this] { return static_cast<double>(workers.realtime_workers()); });
   }
 
   config cfg;
@@ -169,7 +173,7 @@ void server::start() {
     s.media_ports.push_back(bound);
     s.relays[i]->start();
   }
-  impl_->workers.start();
+  impl_->workers.start(s.cfg.realtime_priority);
   s.keeper.start();
   impl_->running = true;
   // Takes a previous process was writing when it died are incomplete: their
@@ -188,8 +192,9 @@ void server::start() {
         }
       });
   log::info(log_subsystem::app, {}, "listening on ", impl_->cfg.listen_address, ":", impl_->port,
-            " with ", impl_->workers.size(), " workers; UDP media on ports ",
-            impl_->media_ports.front(), "..", impl_->media_ports.back());
+            " with ", impl_->workers.size(), " workers (", impl_->workers.realtime_workers(),
+            " under SCHED_FIFO); UDP media on ports ", impl_->media_ports.front(), "..",
+            impl_->media_ports.back());
 }
 
 const std::string& server::node_id() const {

@@ -49,6 +49,11 @@ const std::vector<key_spec>& specs() {
       {"workers", "network worker threads (0: one per core)",
        [](config& c, const std::string& v) { c.workers = parse_int<unsigned>(v, 0, 256); },
        [](const config& c) { return std::to_string(c.workers); }},
+      {"realtime_priority",
+       "run the network workers under SCHED_FIFO at this priority, 1-99 (0: normal scheduling); "
+       "needs CAP_SYS_NICE or RLIMIT_RTPRIO",
+       [](config& c, const std::string& v) { c.realtime_priority = parse_int<unsigned>(v, 0, 99); },
+       [](const config& c) { return std::to_string(c.realtime_priority); }},
       {"database_url", "PostgreSQL connection URL (libpq syntax); required",
        [](config& c, const std::string& v) { c.database_url = v; },
        [](const config& c) { return mask_password(c.database_url); }},

@@ -1,8 +1,11 @@
 #include "net/worker_pool.hpp"
 
+#include <latch>
+
 #include <boost/asio/post.hpp>
 
 #include "util/log.hpp"
+#include "util/realtime.hpp"
 
 namespace controlroom::server {
 
@@ -21,10 +24,15 @@ void worker_pool::post(std::size_t index, std::function<void()> fn) {
   boost::asio::post(workers_[index]->ioc, std::move(fn));
 }
 
-void worker_pool::start() {
+std::string worker_pool::start(unsigned realtime_priority) {
+  std::string refused;
+  // Each thread waits until its scheduling is set: nothing a worker serves
+  // is ever served at the wrong priority.
+  auto scheduled = std::make_shared<std::latch>(1);
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     auto& w = *workers_[i];
-    w.thread = std::thread([&w, i] {
+    w.thread = std::thread([&w, i, scheduled] {
+      scheduled->wait();
       // Handlers catch their own errors; anything escaping is a bug worth
       // logging, and the worker keeps serving its other connections.
       for (;;) {
@@ -36,7 +44,19 @@ void worker_pool::start() {
         }
       }
     });
+    if (realtime_priority == 0) {
+      continue;
+    }
+    if (auto why = make_realtime(w.thread, static_cast<int>(realtime_priority)); why.empty()) {
+      ++realtime_workers_;
+    } else if (refused.empty()) {
+      refused = std::move(why);
+      log::warn(log_subsystem::net, {}, "realtime_priority ", realtime_priority,
+                ": the network workers stay normally scheduled: ", refused);
+    }
   }
+  scheduled->count_down();
+  return refused;
 }
 
 void worker_pool::stop() {

@@ -1,9 +1,11 @@
 #pragma once
 
 // The network workers: one io_context per thread, each single-threaded, so
-// everything a worker owns (connections, rooms) needs no lock.
+// everything a worker owns (connections, rooms) needs no lock. With a
+// realtime priority they run under SCHED_FIFO (util/realtime.hpp).
 
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -24,8 +26,15 @@ class worker_pool final : public worker_set {
 
   boost::asio::io_context& context(std::size_t index) { return workers_[index]->ioc; }
 
-  /// Starts the threads.
-  void start();
+  /// Starts the threads; with `realtime_priority` (1..99) puts each under
+  /// SCHED_FIFO at that priority before it serves anything. Where the
+  /// system refuses, the worker runs normally scheduled and the reason is
+  /// logged as a warning (and returned: empty when every worker got it).
+  std::string start(unsigned realtime_priority = 0);
+  /// Workers running under SCHED_FIFO.
+  std::size_t realtime_workers() const { return realtime_workers_; }
+  /// Worker `index`'s thread (tests check how it is scheduled).
+  std::thread& thread(std::size_t index) { return workers_[index]->thread; }
   /// Stops every io_context (pending handlers are dropped) and joins.
   void stop();
 
@@ -37,6 +46,7 @@ class worker_pool final : public worker_set {
     std::thread thread;
   };
   std::vector<std::unique_ptr<worker>> workers_;
+  std::size_t realtime_workers_ = 0;  // written by start(), before anything reads it
 };
 
 }  // namespace controlroom::server

@@ -160,5 +160,22 @@ TEST(config, the_request_and_connection_limits_are_keys_with_checked_values) {
   EXPECT_NO_THROW(validate(cfg));
 }
 
+TEST(config, realtime_priority_is_off_by_default_and_a_sched_fifo_priority_when_set) {
+  config cfg;
+  EXPECT_EQ(cfg.realtime_priority, 0u);
+  set_config_value(cfg, "realtime-priority", "20", "t");
+  EXPECT_EQ(cfg.realtime_priority, 20u);
+  set_config_value(cfg, "realtime_priority", "99", "t");
+  EXPECT_EQ(cfg.realtime_priority, 99u);
+  try {
+    set_config_value(cfg, "realtime_priority", "100", "flag");
+    ADD_FAILURE() << "100 is past SCHED_FIFO's range";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("realtime_priority"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(set_config_value(cfg, "realtime_priority", "-1", "t"), config_error);
+  EXPECT_EQ(cfg.realtime_priority, 99u) << "a refused value changes nothing";
+}
+
 }  // namespace
 }  // namespace controlroom::server
