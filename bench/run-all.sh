@@ -11,7 +11,8 @@
 #      and fan-out at half load with realtime network workers (media_load;
 #      shorter steps than bench/run-media-bench.sh);
 #   4. microbenchmarks (micro_bench, Google Benchmark);
-#   5. the peer comparison with Mumble's server (bench/run-peer-bench.sh).
+#   5. the peer comparison with Mumble's server (bench/run-peer-bench.sh),
+#      then again with controlroomd on one network worker (OUT_DIR/one_worker).
 #
 # Builds everything once (Release, build-bench/), prints every table, and
 # writes every JSON into OUT_DIR with the machine's description and how
@@ -113,6 +114,18 @@ echo "== 4. microbenchmarks"
 echo
 echo "== 5. side by side with Mumble"
 BENCH_SKIP_BUILD=1 BENCH_OUT_DIR="$out" MEDIA_BENCH_BUILD_DIR="$build" bash bench/run-peer-bench.sh
+
+echo
+echo "== 5b. side by side with Mumble, controlroomd with one network worker"
+# Mumble relays UDP on one thread and serves TLS on one; our default is a
+# worker per core, which spreads a session's connections over both and
+# makes every WebSocket media frame cross threads (docs/benchmarks.md).
+# PEER_BENCH_ONE_WORKER=0 skips this pass.
+if [ "${PEER_BENCH_ONE_WORKER:-1}" = 1 ]; then
+  mkdir -p "$out/one_worker"
+  PEER_BENCH_WORKERS=1 BENCH_SKIP_BUILD=1 BENCH_OUT_DIR="$out/one_worker" \
+    MEDIA_BENCH_BUILD_DIR="$build" bash bench/run-peer-bench.sh
+fi
 
 echo
 echo "loadavg at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/machine.txt"

@@ -25,6 +25,10 @@
 #      shows as a table of its own, apart from the TCP comparison;
 #      PEER_BENCH_TCP_PLAIN=0 skips it.
 #
+#   PEER_BENCH_WORKERS=N serves with N network workers instead of the
+#   server's default of one per core (Mumble relays UDP on one thread and
+#   serves TLS on one).
+#
 #   bench/run-peer-bench.sh
 #
 # Prints each server's table, then the comparison (bench/peer_compare.py),
@@ -49,6 +53,11 @@ tcp_ladder=${PEER_BENCH_TCP_LADDER:-5,10,25,50}
 tcp_tls=${PEER_BENCH_TCP_TLS:-1}
 tcp_plain=${PEER_BENCH_TCP_PLAIN:-1}
 seconds=${PEER_BENCH_SECONDS:-5}
+# controlroomd's network workers (default: the server's, one per core).
+crd_opts=()
+if [ -n "${PEER_BENCH_WORKERS:-}" ]; then
+  crd_opts=(--workers="$PEER_BENCH_WORKERS")
+fi
 opus_bytes=322
 
 if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
@@ -77,7 +86,7 @@ mkdir -p "$out"
 
 # UDP media is sealed by the datagram AEAD, not TLS: the UDP run's control
 # plane stays on plain ws://.
-CONTROLROOM_BENCH_TLS=0 controlroomd_start "$build"
+CONTROLROOM_BENCH_TLS=0 controlroomd_start "$build" "${crd_opts[@]}"
 murmur_start
 echo "controlroomd pid $crd_pid ($crd_ws), murmurd pid $murmur_pid (port $murmur_port), $(murmurd -version 2>&1 | grep -o 'murmurd -- .*')"
 
@@ -104,17 +113,17 @@ tcp_fallback() {
 # gets a fresh server below.
 if [ "$tcp_tls" = 1 ]; then
   if [ "$tcp_plain" = 1 ]; then
-    CONTROLROOM_BENCH_TLS=0 controlroomd_restart
+    CONTROLROOM_BENCH_TLS=0 controlroomd_restart "${crd_opts[@]}"
     echo
     echo "== TCP (not compared): controlroomd WebSocket fallback over plain ws://, rooms $tcp_ladder"
     tcp_fallback "$out/peer_controlroom_websocket_plain.json"
   fi
-  CONTROLROOM_BENCH_TLS=1 controlroomd_restart
+  CONTROLROOM_BENCH_TLS=1 controlroomd_restart "${crd_opts[@]}"
   echo
   echo "== TCP: controlroomd WebSocket fallback over wss:// ($crd_ws), rooms $tcp_ladder"
   tcp_fallback "$out/peer_controlroom_websocket.json" --ca-file "$crd_ca"
 else
-  CONTROLROOM_BENCH_TLS=0 controlroomd_restart
+  CONTROLROOM_BENCH_TLS=0 controlroomd_restart "${crd_opts[@]}"
   echo
   echo "== TCP: controlroomd WebSocket fallback over plain ws:// (PEER_BENCH_TCP_TLS=0), rooms $tcp_ladder"
   tcp_fallback "$out/peer_controlroom_websocket.json"
