@@ -98,7 +98,7 @@ print(max(1, json.load(open(sys.argv[1]))["summary"]["max_zero_loss"]["sessions"
   "$out/media_load_fanout.json")
 controlroomd_restart --realtime-priority="${MEDIA_BENCH_REALTIME_PRIORITY:-20}"
 python3 -c 'import sys, urllib.request
-for line in urllib.request.urlopen(sys.argv[1] + "/metrics").read().decode().splitlines():
+for line in urllib.request.urlopen(sys.argv[1].rstrip("/") + "/metrics").read().decode().splitlines():
     if line.startswith("controlroom_workers_realtime "):
         print("network workers under SCHED_FIFO:", line.split()[1])' "$crd_http"
 "$build/bench/media_load" --url "$crd_ws" --token "$crd_token" --server-pid "$crd_pid" \
