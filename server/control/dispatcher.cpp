@@ -1,7 +1,9 @@
 #include "control/dispatcher.hpp"
 
+#include "control/log_ids.hpp"
 #include "control/reply.hpp"
 #include "metrics/server_metrics.hpp"
+#include "util/log.hpp"
 
 namespace controlroom::server {
 namespace {
@@ -38,6 +40,12 @@ bool admit_request(services& s, const std::shared_ptr<peer>& p, std::uint64_t re
                      (flooding ? "; closing the connection" : "; retry after the hint"));
   p->send(encode(envelope));
   if (flooding) {
+    // The one line an operator needs to find a misbehaving client; the
+    // refusals before it are counted, not logged (a flood of them would
+    // flood the log too).
+    log::warn(log_subsystem::control, log_ids(*p), "closing: ", decision.consecutive_refusals,
+              " requests in a row over the rate limit (max_requests_per_second ",
+              s.cfg.max_requests_per_second, ", request_burst ", s.cfg.request_burst, ")");
     p->shutdown(close_reason::rate_limited);
   }
   return false;

@@ -6,6 +6,7 @@
 // after the process has exited, so nothing needs to sleep.
 
 #include <fstream>
+#include <functional>
 #include <signal.h>
 
 #include <boost/json.hpp>
@@ -31,9 +32,11 @@ class logging_e2e : public ::testing::Test {
   std::string session_id;
   std::string conn_id;
 
-  // Serves with `options`, authenticates, creates a session and joins it;
-  // then stops the server and returns its stderr, line by line.
-  std::vector<std::string> serve_one_session(const std::vector<std::string>& options) {
+  // Serves with `options`, authenticates, creates a session and joins it,
+  // runs `then` on the connection; then stops the server and returns its
+  // stderr, line by line.
+  std::vector<std::string> serve_one_session(const std::vector<std::string>& options,
+                                             const std::function<void(raw_ws&)>& then = {}) {
     const auto log_path = dir.path() + "/controlroomd.log";
     std::vector<std::string> args{"serve",       "--database-url=" + db.url(),
                                   "--port=0",    "--media-port=0",
@@ -61,6 +64,9 @@ class logging_e2e : public ::testing::Test {
       const auto joined = ws.request(join);
       EXPECT_TRUE(joined.has_joined()) << joined.DebugString();
       conn_id = joined.joined().self().participant_id();
+      if (then) {
+        then(ws);
+      }
     }
     server.signal(SIGTERM);
     EXPECT_EQ(server.wait(30s), 0);
@@ -169,6 +175,41 @@ TEST_F(logging_e2e, the_default_level_and_json_lines_come_from_the_configuration
   EXPECT_EQ(authenticated->at("conn"), conn_id);
   EXPECT_FALSE(find(events, "control", "hello from ")) << "a debug line";
   EXPECT_TRUE(find(events, "app", "stopped after ")) << "the last line, at SIGTERM";
+}
+
+TEST_F(logging_e2e, a_client_closed_for_flooding_is_named_in_one_warning) {
+  // The handshake, create and join take 4 of the 10 tokens; the flood
+  // spends the rest, then is refused 3 times in a row and closed.
+  const auto lines = serve_one_session(
+      {"--max-requests-per-second=1", "--request-burst=10", "--rate-limit-close-after=3"},
+      [](raw_ws& ws) {
+        v1::ClientEnvelope ping;
+        ping.mutable_ping();
+        int refused = 0;
+        for (int i = 0; i < 20; ++i) {
+          ping.set_request_id(1000 + i);
+          ws.send(ping);
+        }
+        while (auto reply = ws.receive()) {
+          refused += reply->has_error() && reply->error().code() == v1::ERROR_CODE_RATE_LIMITED;
+        }
+        EXPECT_EQ(refused, 3);
+        EXPECT_EQ(ws.close_code(), 1008);
+      });
+  std::vector<fields> warnings;  // the control plane's (the media plane may warn of its buffers)
+  for (const auto& line : lines) {
+    auto e = parse_logfmt(line);
+    if (e.at("level") == "warn" && e.at("logger") == "control") {
+      warnings.push_back(std::move(e));
+    }
+  }
+  ASSERT_EQ(warnings.size(), 1u) << "the refusals themselves are not logged";
+  const auto& w = warnings.front();
+  EXPECT_EQ(w.at("conn"), conn_id);
+  EXPECT_EQ(w.at("session"), session_id);
+  EXPECT_EQ(w.at("msg"),
+            "closing: 3 requests in a row over the rate limit (max_requests_per_second 1, "
+            "request_burst 10)");
 }
 
 }  // namespace
