@@ -5,7 +5,11 @@
 // counted in controlroom_limit_exceeded_total.
 
 #include <algorithm>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -260,6 +264,80 @@ TEST_F(connection_limit_e2e,
     }
   }
   EXPECT_GE(refused - refused_before, 3);
+}
+
+// What a TCP client past max_connections sees: accepted by the kernel, then
+// closed by the server before a byte is read or written. Returns the bytes
+// the server sent (none expected) once the connection ended.
+std::string answer_to_raw_request(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) {
+    throw std::runtime_error("socket failed");
+  }
+  timeval timeout{10, 0};  // a server that kept it open would fail the test, not hang it
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) {
+    ::close(fd);
+    throw std::runtime_error("connect failed");
+  }
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);  // may fail once it is closed
+  std::string got;
+  char buffer[512];
+  for (;;) {
+    const auto n = ::recv(fd, buffer, sizeof(buffer), 0);
+    if (n > 0) {
+      got.append(buffer, static_cast<std::size_t>(n));
+      continue;
+    }
+    const bool timed_out = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    ::close(fd);
+    if (timed_out) {
+      throw std::runtime_error("the server kept the connection open");
+    }
+    return got;  // EOF or reset: the server closed it
+  }
+}
+
+TEST(connection_total_limit_e2e, connections_past_max_connections_are_dropped_unanswered) {
+  test_server server{[](server::config& cfg) {
+    cfg.max_connections = 2;
+    cfg.max_connections_per_address = 0;  // only the total counts here
+  }};
+  const auto ada = server.make_person("ada");
+  std::vector<std::unique_ptr<raw_ws>> open;
+  for (int i = 0; i < 2; ++i) {
+    open.push_back(std::make_unique<raw_ws>(server.port()));
+    open.back()->handshake(ada.token);
+  }
+
+  EXPECT_EQ(answer_to_raw_request(server.port()), "") << "no refusal page: it would cost what "
+                                                         "the limit protects";
+  EXPECT_EQ(answer_to_raw_request(server.port()), "");
+  for (std::size_t i = 0; i < open.size(); ++i) {
+    const auto reply = open[i]->request(ping(0));
+    EXPECT_TRUE(reply.has_pong()) << "connection " << i << ": " << reply.DebugString();
+  }
+
+  // A closed connection gives its place back; the scrape then gets in
+  // (each attempt a real round trip) and has counted both drops.
+  open.pop_back();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  double dropped = -1;
+  while (dropped < 0) {
+    try {
+      dropped = limit_exceeded(server.port(), "connections");
+    } catch (const std::exception&) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no connection got in again";
+    }
+  }
+  EXPECT_GE(dropped, 2);
+  const auto reply = open.front()->request(ping(0));
+  EXPECT_TRUE(reply.has_pong()) << reply.DebugString();
 }
 
 }  // namespace
