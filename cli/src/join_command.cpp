@@ -384,6 +384,12 @@ void run_join(const join_options& o) {
   } else {
     print_join_report(report);
   }
+  if (interrupted.load()) {
+    // Scripts tell a Ctrl-C from an ending that was asked for (`q`, `quit`,
+    // --seconds, the end of --in); the report above is complete either way.
+    std::fflush(stdout);
+    throw cli_error("interrupted", exit_interrupted);
+  }
 }
 
 }  // namespace

@@ -124,6 +124,23 @@ python3 "$src/tests/process/wav_compare.py" "$work/source.wav" "$work/heard.wav"
   fail "what the producer recorded is not what the engineer sent"
 marker=$(json "$work/producer.json" 'j["markers"][0]["id"]')
 
+# Ctrl-C ends a join cleanly (the report is written) with status 130.
+"$cr" join "$url" "$sid" --token "$prod" --role producer --seconds 60 --no-controls --json \
+  >"$work/interrupted.json" 2>"$work/interrupted.err" &
+listener=$!
+for _ in $(seq 1 100); do
+  grep -q '^joined' "$work/interrupted.err" && break
+  sleep 0.05
+done
+grep -q '^joined' "$work/interrupted.err" || fail "the listener did not join: $(cat "$work/interrupted.err")"
+kill -INT "$listener"
+status=0
+wait "$listener" || status=$?
+[ "$status" = 130 ] || fail "Ctrl-C: exit status $status, not 130: $(cat "$work/interrupted.err")"
+[ "$(json "$work/interrupted.json" 'j["interrupted"]')" = True ] ||
+  fail "Ctrl-C: no report: $(cat "$work/interrupted.json")"
+grep -q '^controlroom: interrupted$' "$work/interrupted.err" || fail "Ctrl-C was not reported"
+
 # Producer actions, one-shot.
 "$cr" comment "$url" "$sid" --token "$prod" --marker "$marker" "pitchy here" --json >"$work/c.json"
 "$cr" rate "$url" "$sid" --token "$prod" "$take" 4 --json >/dev/null
