@@ -9,6 +9,7 @@
 #include "app/server.hpp"
 #include "app/version.hpp"
 #include "config/command_line.hpp"
+#include "http/static_assets.hpp"
 #include "store/migrator.hpp"
 #include "util/log.hpp"
 
@@ -67,7 +68,12 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd.command == "version") {
-      std::cout << "controlroomd " << version_string << "\n";
+      // The second line tells an image or package build whether the browser
+      // console made it in (it needs web/'s npm packages at build time).
+      std::cout << "controlroomd " << version_string << "\n"
+                << "browser console: "
+                << (console_built() ? "included" : "not built (run scripts/web-deps.sh, rebuild)")
+                << "\n";
       return 0;
     }
     const auto cfg = load_config(cmd, environment());

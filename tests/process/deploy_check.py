@@ -51,7 +51,7 @@ NOT_FOR_IMAGE_BUILD = {
     "openssl",  # run.sh's self-signed certificate
     "clang", "libclang-rt-14-dev",  # the fuzz targets
     "libcli11-dev", "libsndfile1-dev", "portaudio19-dev",  # the controlroom CLI, not the server
-    "nodejs", "npm", "chromium", "firefox-esr",  # the browser console's npm packages, its tests
+    "chromium", "firefox-esr",  # the browser console's tests (the image builds the console: npm)
 }
 # Variables other than CONTROLROOMD_* that controlroomd may get: libpq's own.
 LIBPQ_ENV = {"PGPASSWORD", "PGPASSFILE", "PGSSLMODE", "PGSSLROOTCERT", "PGSSLCERT",
@@ -116,7 +116,9 @@ class Binary:
             elif section is not None and re.match(r"^  [a-z]", line):
                 section.add(line.split()[0])
         version = subprocess.run([path, "version"], capture_output=True, text=True, timeout=30)
-        self.version = version.stdout.split()[-1] if version.returncode == 0 else None
+        lines = version.stdout.splitlines() if version.returncode == 0 else []
+        self.version = lines[0].split()[-1] if lines else None
+        self.console = lines[1] if len(lines) > 1 else None
         if not self.commands or not self.keys or not self.version:
             raise SystemExit(f"FAIL: cannot read commands, keys or version from {path}")
         needed = subprocess.run(["readelf", "-d", path], capture_output=True, text=True)
@@ -295,11 +297,13 @@ def check_dockerfile(src, build_dir, binary):
                   f"{sorted(expected - build_pkgs)}, not in install-deps.sh "
                   f"{sorted(build_pkgs - expected)}")
     cmake_cfg = cmake_build = None
+    steps = []  # every shell command of the build stage's RUNs, in order
     for word, rest in build["ins"]:
         if word != "RUN":
             continue
         for cmd in re.split(r"&&|;", rest):
             words = shlex.split(cmd)
+            steps.append(words)
             if words[:1] == ["cmake"] and "-S" in words:
                 cmake_cfg = words
             elif words[:2] == ["cmake", "--build"]:
@@ -307,6 +311,19 @@ def check_dockerfile(src, build_dir, binary):
     if not cmake_cfg or not cmake_build:
         fail(rel, "the build stage runs no `cmake -S ... -B ...` and `cmake --build`")
         return None
+    # The browser console is compiled in from web/'s npm packages: they must
+    # be installed (runtime ones only) before the configure, and the build
+    # must prove the console made it in (`controlroomd version`).
+    npm = [i for i, w in enumerate(steps) if w[:2] == ["npm", "ci"]]
+    if not npm or npm[0] > steps.index(cmake_cfg) or "--omit=dev" not in steps[npm[0]]:
+        fail(rel, "the build stage does not run `npm ci --omit=dev` (in web/) before the "
+                  "cmake configure: the image would lack the browser console")
+    if not any("browser console: included" in " ".join(w) for w in steps):
+        fail(rel, "the build stage does not check `controlroomd version` for "
+                  "'browser console: included'")
+    if not (binary.console or "").startswith("browser console: "):
+        fail(rel, f"`controlroomd version` does not say whether the console is built in: "
+                  f"{binary.console!r}")
     for flag in ("-DCMAKE_BUILD_TYPE=Release", "-DCONTROLROOM_BUILD_TESTS=OFF"):
         if flag not in cmake_cfg:
             fail(rel, f"the build stage's cmake lacks {flag}")
