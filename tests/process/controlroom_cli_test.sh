@@ -30,6 +30,15 @@ trap cleanup EXIT
 
 # json FILE EXPR: evaluates a Python expression over the parsed JSON `j`.
 json() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
+# Waits (5 s at most) until a background join says on stderr (file $1) that
+# it is in; $2 names it in the failure.
+wait_joined() {
+  for _ in $(seq 1 100); do
+    grep -q '^joined' "$1" && return 0
+    sleep 0.05
+  done
+  fail "$2 did not join: $(cat "$1")"
+}
 # expect_status N CMD...: runs CMD, which must exit with N.
 expect_status() {
   local want=$1 rc=0
@@ -107,11 +116,7 @@ python3 "$src/tests/process/make_test_wav.py" "$work/source.wav" 3
   --seconds 5 --marker 2=chorus --json >"$work/producer.json" 2>"$work/producer.err" &
 producer=$!
 # The producer is in (it says so on stderr) before the engineer starts.
-for _ in $(seq 1 100); do
-  grep -q '^joined' "$work/producer.err" && break
-  sleep 0.05
-done
-grep -q '^joined' "$work/producer.err" || fail "the producer did not join: $(cat "$work/producer.err")"
+wait_joined "$work/producer.err" "the producer"
 "$cr" join "$url" "$sid" --token "$eng" --role engineer --in "$work/source.wav" \
   --transport record --song "Song A" --json >"$work/engineer.json" ||
   fail "engineer join: $(cat "$work/engineer.json")"
@@ -128,11 +133,7 @@ marker=$(json "$work/producer.json" 'j["markers"][0]["id"]')
 "$cr" join "$url" "$sid" --token "$prod" --role producer --seconds 60 --no-controls --json \
   >"$work/interrupted.json" 2>"$work/interrupted.err" &
 listener=$!
-for _ in $(seq 1 100); do
-  grep -q '^joined' "$work/interrupted.err" && break
-  sleep 0.05
-done
-grep -q '^joined' "$work/interrupted.err" || fail "the listener did not join: $(cat "$work/interrupted.err")"
+wait_joined "$work/interrupted.err" "the listener"
 kill -INT "$listener"
 status=0
 wait "$listener" || status=$?
@@ -179,11 +180,7 @@ PY
     --json <"$work/commands" >"$work/dev_producer.json" 2>"$work/dev_producer.err" &
   devproducer=$!
   exec 3>"$work/commands"
-  for _ in $(seq 1 100); do
-    grep -q '^joined' "$work/dev_producer.err" && break
-    sleep 0.05
-  done
-  grep -q '^joined' "$work/dev_producer.err" || fail "producer (device) did not join: $(cat "$work/dev_producer.err")"
+  wait_joined "$work/dev_producer.err" "producer (device)"
   HOME=$alsa "$cr" join "$url" "$sid" --token "$eng" --role engineer --capture-device mic \
     --transport record --song "Song B" --seconds 4 --json >"$work/dev_engineer.json" \
     2>"$work/dev_engineer.err" &
