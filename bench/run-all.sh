@@ -12,7 +12,8 @@
 #      shorter steps than bench/run-media-bench.sh);
 #   4. microbenchmarks (micro_bench, Google Benchmark);
 #   5. the peer comparison with Mumble's server (bench/run-peer-bench.sh),
-#      then again with controlroomd on one network worker (OUT_DIR/one_worker).
+#      then again with controlroomd on one network worker (OUT_DIR/one_worker),
+#      then at loads past Mumble's saturation (OUT_DIR/high_load).
 #
 # Builds everything once (Release, build-bench/), prints every table, and
 # writes every JSON into OUT_DIR with the machine's description and how
@@ -125,6 +126,18 @@ if [ "${PEER_BENCH_ONE_WORKER:-1}" = 1 ]; then
   mkdir -p "$out/one_worker"
   PEER_BENCH_WORKERS=1 BENCH_SKIP_BUILD=1 BENCH_OUT_DIR="$out/one_worker" \
     MEDIA_BENCH_BUILD_DIR="$build" bash bench/run-peer-bench.sh
+fi
+
+echo
+echo "== 5c. side by side with Mumble, past Mumble's saturation"
+# Rooms enough for Mumble's one voice thread (UDP) and one TLS thread (TCP)
+# to fall behind: where its queues grow, and whether ours stay bounded.
+# PEER_BENCH_HIGH_LOAD=0 skips this pass.
+if [ "${PEER_BENCH_HIGH_LOAD:-1}" = 1 ]; then
+  mkdir -p "$out/high_load"
+  PEER_BENCH_UDP_LADDER=100,150,200 PEER_BENCH_TCP_LADDER=50,75,100 PEER_BENCH_TCP_PLAIN=0 \
+    BENCH_SKIP_BUILD=1 BENCH_OUT_DIR="$out/high_load" MEDIA_BENCH_BUILD_DIR="$build" \
+    bash bench/run-peer-bench.sh
 fi
 
 echo
