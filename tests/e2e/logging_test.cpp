@@ -84,6 +84,12 @@ class logging_e2e : public ::testing::Test {
     return lines;
   }
 
+  // `e` is about the session and connection serve_one_session made.
+  void expect_ids_of_the_session(const fields& e) const {
+    EXPECT_EQ(e.at("session"), session_id) << e.at("msg");
+    EXPECT_EQ(e.at("conn"), conn_id) << e.at("msg");
+  }
+
   std::string admin_token() {
     child_process p(CONTROLROOMD_BINARY,
                     {"admin-token", "--database-url=" + db.url(), "--user", "admin"});
@@ -130,14 +136,12 @@ TEST_F(logging_e2e, lines_carry_the_ids_and_each_subsystem_logs_at_its_configure
 
   const auto* created = find(events, "session", "created session ");
   ASSERT_TRUE(created);
-  EXPECT_EQ(created->at("session"), session_id);
-  EXPECT_EQ(created->at("conn"), conn_id);
+  expect_ids_of_the_session(*created);
 
   const auto* joins = find(events, "session", "joins as ");
   ASSERT_TRUE(joins);
   EXPECT_EQ(joins->at("level"), "info");
-  EXPECT_EQ(joins->at("session"), session_id);
-  EXPECT_EQ(joins->at("conn"), conn_id);
+  expect_ids_of_the_session(*joins);
 
   EXPECT_FALSE(find(events, "app", "listening on ")) << "app logs at warn";
   EXPECT_FALSE(find(events, "net", "open")) << "net logs at warn";
@@ -167,8 +171,7 @@ TEST_F(logging_e2e, the_default_level_and_json_lines_come_from_the_configuration
 
   const auto* joins = find(events, "session", "joins as ");
   ASSERT_TRUE(joins);
-  EXPECT_EQ(joins->at("session"), session_id);
-  EXPECT_EQ(joins->at("conn"), conn_id);
+  expect_ids_of_the_session(*joins);
 
   const auto* authenticated = find(events, "control", "authenticated as ");
   ASSERT_TRUE(authenticated);
@@ -205,8 +208,7 @@ TEST_F(logging_e2e, a_client_closed_for_flooding_is_named_in_one_warning) {
   }
   ASSERT_EQ(warnings.size(), 1u) << "the refusals themselves are not logged";
   const auto& w = warnings.front();
-  EXPECT_EQ(w.at("conn"), conn_id);
-  EXPECT_EQ(w.at("session"), session_id);
+  expect_ids_of_the_session(w);
   EXPECT_EQ(w.at("msg"),
             "closing: 3 requests in a row over the rate limit (max_requests_per_second 1, "
             "request_burst 10)");

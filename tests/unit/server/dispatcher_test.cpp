@@ -7,35 +7,15 @@
 
 #include <gtest/gtest.h>
 
-#include "fake_peer.hpp"
-#include "metrics/server_metrics.hpp"
-#include "session/room_directory.hpp"
-#include "store/event_writer.hpp"
+#include "offline_services.hpp"
 
 namespace controlroom::server {
 namespace {
 
 using testing::fake_peer;
 
-class dispatcher_test : public ::testing::Test {
+class dispatcher_test : public ::testing::Test, protected testing::offline_services {
  protected:
-  // A pool with no threads: any request that reached the database would hang
-  // the test instead of passing it.
-  config cfg = [] {
-    config c;
-    c.database_url = "postgresql:///unused";
-    return c;
-  }();
-  metrics_registry registry;
-  server_metrics metrics{registry};
-  db_pool db{cfg.database_url, 0, 16, nullptr};
-  testing::inline_workers workers{2};
-  event_writer writer{cfg.database_url, 16, 16, nullptr};
-  room_directory rooms{workers, live_session::dependencies{writer, db, metrics}};
-  services svc{cfg, db, writer, rooms, metrics};
-  std::shared_ptr<fake_peer> peer = std::make_shared<fake_peer>();
-
-  void send(const v1::ClientEnvelope& env) { dispatch_frame(svc, peer, env.SerializeAsString()); }
   v1::ClientEnvelope hello(unsigned low, unsigned high, std::uint64_t id = 1) {
     v1::ClientEnvelope env;
     env.set_request_id(id);

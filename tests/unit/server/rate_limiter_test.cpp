@@ -7,11 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "control/dispatcher.hpp"
-#include "fake_peer.hpp"
-#include "metrics/server_metrics.hpp"
-#include "session/room_directory.hpp"
-#include "store/event_writer.hpp"
+#include "offline_services.hpp"
 
 namespace controlroom::server {
 namespace {
@@ -94,26 +90,13 @@ TEST(rate_limiter, a_clock_that_goes_back_refills_nothing) {
 
 // The dispatcher's gate, with a bucket slow enough (1/s) that no token
 // flows back while a test runs.
-class request_budget_test : public ::testing::Test {
+class request_budget_test : public ::testing::Test, protected testing::offline_services {
  protected:
-  config cfg = [] {
-    config c;
-    c.database_url = "postgresql:///unused";
-    c.max_requests_per_second = 1;
-    c.request_burst = 3;
-    c.rate_limit_close_after = 4;
-    return c;
-  }();
-  metrics_registry registry;
-  server_metrics metrics{registry};
-  db_pool db{cfg.database_url, 0, 16, nullptr};
-  testing::inline_workers workers{2};
-  event_writer writer{cfg.database_url, 16, 16, nullptr};
-  room_directory rooms{workers, live_session::dependencies{writer, db, metrics}};
-  services svc{cfg, db, writer, rooms, metrics};
-  std::shared_ptr<testing::fake_peer> peer = std::make_shared<testing::fake_peer>();
-
-  void send(const v1::ClientEnvelope& env) { dispatch_frame(svc, peer, env.SerializeAsString()); }
+  request_budget_test() {
+    cfg.max_requests_per_second = 1;
+    cfg.request_burst = 3;
+    cfg.rate_limit_close_after = 4;
+  }
   static v1::ClientEnvelope hello(std::uint64_t id) {
     v1::ClientEnvelope env;
     env.set_request_id(id);
