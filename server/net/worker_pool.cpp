@@ -24,8 +24,8 @@ void worker_pool::post(std::size_t index, std::function<void()> fn) {
   boost::asio::post(workers_[index]->ioc, std::move(fn));
 }
 
-std::string worker_pool::start(unsigned realtime_priority) {
-  std::string refused;
+void worker_pool::start(unsigned realtime_priority) {
+  bool warned = false;
   // Each thread waits until its scheduling is set: nothing a worker serves
   // is ever served at the wrong priority.
   auto scheduled = std::make_shared<std::latch>(1);
@@ -49,14 +49,13 @@ std::string worker_pool::start(unsigned realtime_priority) {
     }
     if (auto why = make_realtime(w.thread, static_cast<int>(realtime_priority)); why.empty()) {
       ++realtime_workers_;
-    } else if (refused.empty()) {
-      refused = std::move(why);
+    } else if (!warned) {
+      warned = true;  // the same reason for every worker: said once
       log::warn(log_subsystem::net, {}, "realtime_priority ", realtime_priority,
-                ": the network workers stay normally scheduled: ", refused);
+                ": the network workers stay normally scheduled: ", why);
     }
   }
   scheduled->count_down();
-  return refused;
 }
 
 void worker_pool::stop() {

@@ -5,7 +5,6 @@
 // realtime priority they run under SCHED_FIFO (util/realtime.hpp).
 
 #include <memory>
-#include <string>
 #include <thread>
 #include <vector>
 
@@ -29,12 +28,10 @@ class worker_pool final : public worker_set {
   /// Starts the threads; with `realtime_priority` (1..99) puts each under
   /// SCHED_FIFO at that priority before it serves anything. Where the
   /// system refuses, the worker runs normally scheduled and the reason is
-  /// logged as a warning (and returned: empty when every worker got it).
-  std::string start(unsigned realtime_priority = 0);
+  /// logged as a warning.
+  void start(unsigned realtime_priority = 0);
   /// Workers running under SCHED_FIFO.
   std::size_t realtime_workers() const { return realtime_workers_; }
-  /// Worker `index`'s thread (tests check how it is scheduled).
-  std::thread& thread(std::size_t index) { return workers_[index]->thread; }
   /// Stops every io_context (pending handlers are dropped) and joins.
   void stop();
 

@@ -26,13 +26,4 @@ std::string make_realtime(std::thread& thread, int priority) {
   return why;
 }
 
-thread_schedule schedule_of(std::thread& thread) {
-  thread_schedule out;
-  sched_param param{};
-  if (::pthread_getschedparam(thread.native_handle(), &out.policy, &param) == 0) {
-    out.priority = param.sched_priority;
-  }
-  return out;
-}
-
 }  // namespace controlroom::server

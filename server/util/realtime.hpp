@@ -18,16 +18,8 @@
 
 namespace controlroom::server {
 
-struct thread_schedule {
-  int policy = 0;    // SCHED_OTHER, SCHED_FIFO, ...
-  int priority = 0;  // 1..99 for SCHED_FIFO, 0 otherwise
-};
-
 /// Puts `thread` under SCHED_FIFO at `priority` (1..99). Returns an empty
 /// string on success, else why not, with what would allow it.
 std::string make_realtime(std::thread& thread, int priority);
-
-/// How `thread` is scheduled now.
-thread_schedule schedule_of(std::thread& thread);
 
 }  // namespace controlroom::server
