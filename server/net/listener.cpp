@@ -11,14 +11,15 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "http/api_router.hpp"
 #include "net/connection_limits.hpp"
+#include "net/tls_stream.hpp"
 #include "net/worker_pool.hpp"
 #include "net/ws_session.hpp"
 #include "util/log.hpp"
@@ -92,14 +93,17 @@ struct file_handle {
 };
 
 // Sends a response whose body is part of a file (a take download) in
-// pieces, so a long take is never held in memory. The pieces are read with
+// pieces, so a long take is never held in memory. A piece the client does
+// not take within idle_timeout ends the download; a slow client that keeps
+// taking is served however long the whole takes. The pieces are read with
 // pread on the worker's thread: a 64 KiB local read is short next to the
 // network write it feeds, and the file is opened before the status goes out,
 // so a file deleted meanwhile still streams whole.
 template <class Stream>
 asio::awaitable<beast::error_code> write_file_response(Stream& stream, const http_response& r,
                                                        unsigned version, bool keep_alive, bool head,
-                                                       const std::string& server) {
+                                                       const std::string& server,
+                                                       std::chrono::milliseconds idle_timeout) {
   const auto& part = *r.file;
   file_handle file(part.path);
   if (file.fd < 0) {
@@ -137,6 +141,7 @@ asio::awaitable<beast::error_code> write_file_response(Stream& stream, const htt
     res.body().size = static_cast<std::size_t>(got);
     sent += static_cast<std::uint64_t>(got);
     res.body().more = sent < part.length;
+    beast::get_lowest_layer(stream).expires_after(idle_timeout);
     auto [write_ec, written] =
         co_await http::async_write(stream, serializer, asio::as_tuple(asio::use_awaitable));
     if (write_ec == http::error::need_buffer) {
@@ -188,6 +193,9 @@ asio::awaitable<void> serve_http(Stream stream, net_context& ctx, std::size_t wo
       break;  // end of stream, timeout or garbage: nothing more to serve
     }
     auto req = parser.release();
+    // The deadline above was for the request; the response gets its own
+    // (a take download may rightly take minutes).
+    beast::get_lowest_layer(stream).expires_after(ctx.cfg.idle_timeout);
     if (over_limit) {
       auto res = to_beast(too_many_connections(ctx.cfg), req.version(), false,
                           req.method() == http::verb::head, ctx.cfg.server_name);
@@ -211,12 +219,15 @@ asio::awaitable<void> serve_http(Stream stream, net_context& ctx, std::size_t wo
       response = json_error(426, "upgrade_required",
                             "the control plane speaks WebSocket; send an Upgrade request");
     } else {
+      beast::get_lowest_layer(stream).expires_never();  // the database's time is not the client's
       response = co_await async_route(ctx.api, std::move(api_req), asio::use_awaitable);
+      beast::get_lowest_layer(stream).expires_after(ctx.cfg.idle_timeout);
     }
     const bool head = req.method() == http::verb::head;
     if (response.file) {
-      const auto write_ec = co_await write_file_response(
-          stream, response, req.version(), req.keep_alive(), head, ctx.cfg.server_name);
+      const auto write_ec =
+          co_await write_file_response(stream, response, req.version(), req.keep_alive(), head,
+                                       ctx.cfg.server_name, ctx.cfg.idle_timeout);
       if (write_ec || !req.keep_alive()) {
         break;
       }
@@ -248,10 +259,9 @@ asio::awaitable<void> serve(tcp::socket socket, net_context& ctx, std::size_t wo
                         over_limit);
     co_return;
   }
-  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *ctx.tls);
-  beast::get_lowest_layer(stream).expires_after(ctx.cfg.handshake_timeout);
-  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server,
-                                              asio::as_tuple(asio::use_awaitable));
+  tls_stream stream(std::move(socket), ctx.tls->native_handle());
+  stream.expires_after(ctx.cfg.handshake_timeout);
+  auto [ec, ignored] = co_await stream.async_handshake(asio::as_tuple(asio::use_awaitable));
   if (ec) {
     ctx.metrics.tls_handshake_failures.inc();
     if (ec == beast::error::timeout) {

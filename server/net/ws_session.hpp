@@ -30,7 +30,7 @@
 namespace controlroom::server {
 
 /// `Stream`: boost::beast::tcp_stream (ws://) or
-/// boost::beast::ssl_stream<boost::beast::tcp_stream> (wss://, handshake done).
+/// tls_stream (wss://, handshake done).
 template <class Stream>
 class ws_session final : public ws_connection,
                          public std::enable_shared_from_this<ws_session<Stream>> {

@@ -10,11 +10,17 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <opusfile.h>
 #include <random>
 #include <set>
 #include <thread>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
@@ -40,6 +46,8 @@ v1::ClientEnvelope intent(const std::string& op, const std::string& text_proto);
 
 class recording_e2e : public ::testing::Test {
  protected:
+  explicit recording_e2e(const std::function<void(server::config&)>& tweak = {}) : server(tweak) {}
+
   test_server server;
   person engineer = server.make_person("eddie");
   person producer = server.make_person("pia");
@@ -408,6 +416,52 @@ TEST_F(recording_e2e, a_long_take_streams_from_disk_exactly_in_whole_and_in_part
   const auto again =
       http_request(server.port(), url, "GET", engineer.token, {{"Range", "bytes=-3"}});
   EXPECT_EQ(again.body, big.substr(big.size() - 3));
+}
+
+// A request must arrive within handshake_timeout (here 300 ms); the
+// response to it may take as long as the client keeps taking it.
+class slow_download_e2e : public recording_e2e {
+ protected:
+  slow_download_e2e()
+      : recording_e2e(
+            [](server::config& cfg) { cfg.handshake_timeout = std::chrono::milliseconds(300); }) {}
+};
+
+TEST_F(slow_download_e2e, a_download_that_outlasts_the_request_deadline_is_served_whole) {
+  std::vector<float> pcm;
+  const auto file = record(encode_take(1.0, pcm), {}, true);
+  finished_metadata(file.id());
+  std::string path;
+  {
+    pqxx::connection conn(server.database_url());
+    pqxx::read_transaction tx(conn);
+    path = tx.exec_params1("SELECT path FROM take_files WHERE id = $1", file.id())[0]
+               .as<std::string>();
+  }
+  // More than loopback's socket buffers hold: the server must wait for the
+  // reader, past the request's deadline.
+  constexpr std::uintmax_t size = 32u << 20;
+  std::filesystem::resize_file(path, size);
+
+  namespace asio = boost::asio;
+  asio::io_context ioc;
+  asio::ip::tcp::socket socket(ioc);
+  socket.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+  const std::string request = "GET /api/v1/take-files/" + file.id() +
+                              "/audio HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                              engineer.token + "\r\nConnection: close\r\n\r\n";
+  asio::write(socket, asio::buffer(request));
+  // A slow client: it takes nothing for over three times the request deadline.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  std::string response;
+  boost::system::error_code ec;
+  asio::read(socket, asio::dynamic_buffer(response), ec);
+  EXPECT_EQ(ec, asio::error::eof) << ec.message();
+  const auto header_end = response.find("\r\n\r\n");
+  ASSERT_NE(header_end, std::string::npos) << response.substr(0, 200);
+  EXPECT_NE(response.find("Content-Length: " + std::to_string(size)), std::string::npos)
+      << response.substr(0, header_end);
+  EXPECT_EQ(response.size() - header_end - 4, size) << "the whole body arrived";
 }
 
 TEST_F(recording_e2e, listing_and_deleting_follow_membership_and_roles) {

@@ -1,0 +1,181 @@
+#include "net/tls_stream.hpp"
+
+#include <cerrno>
+#include <stdexcept>
+#include <string>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/error.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+namespace controlroom::server {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace detail_tls {
+
+namespace {
+
+// Why a call that touched the socket cannot be made: it is closed.
+error_code closed_error(bool timed_out) {
+  return timed_out ? error_code(boost::beast::error::timeout)
+                   : error_code(asio::error::bad_descriptor);
+}
+
+// What an OpenSSL I/O call's result means for the operation that made it.
+// `saved_errno`: errno right after the call, before anything can touch it.
+attempt outcome(ssl_st* ssl, int ret, std::size_t bytes, int saved_errno) {
+  switch (SSL_get_error(ssl, ret)) {
+    case SSL_ERROR_NONE:
+      return {want::done, bytes, {}};
+    case SSL_ERROR_WANT_READ:
+      return {want::read, 0, {}};
+    case SSL_ERROR_WANT_WRITE:
+      return {want::write, 0, {}};
+    case SSL_ERROR_ZERO_RETURN:  // close_notify: the peer ended the stream cleanly
+      return {want::done, 0, asio::error::eof};
+    case SSL_ERROR_SYSCALL:
+      ERR_clear_error();
+      if (saved_errno == 0) {  // the TCP stream ended without close_notify
+        return {want::done, 0, asio::ssl::error::stream_truncated};
+      }
+      return {want::done, 0, error_code(saved_errno, boost::system::system_category())};
+    default: {
+      const auto code = ERR_get_error();
+      ERR_clear_error();
+      if (ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+        return {want::done, 0, asio::ssl::error::stream_truncated};
+      }
+      return {want::done, 0, error_code(static_cast<int>(code), asio::error::get_ssl_category())};
+    }
+  }
+}
+
+}  // namespace
+
+state::state(asio::ip::tcp::socket s, ssl_ctx_st* ctx)
+    : socket(std::move(s)), timer(socket.get_executor()), ssl(SSL_new(ctx)) {
+  if (ssl == nullptr) {
+    throw std::runtime_error("SSL_new failed: " + std::to_string(ERR_get_error()));
+  }
+  // OpenSSL reads and writes the descriptor itself, so it must never block.
+  socket.non_blocking(true);
+  SSL_set_fd(ssl, socket.native_handle());
+  SSL_set_accept_state(ssl);
+  // Read whole socket buffers, not a record header then its body: one
+  // recv(2) for the records that arrived together.
+  SSL_set_read_ahead(ssl, 1);
+  // A write may end after some records (the rest is the caller's next
+  // write); a retried write's buffer may move (it is gathered again); an
+  // idle connection gives its record buffers back.
+  SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                        SSL_MODE_RELEASE_BUFFERS);
+}
+
+state::~state() {
+  SSL_free(ssl);
+}
+
+attempt state::handshake() {
+  if (!socket.is_open()) {
+    return {want::done, 0, closed_error(timed_out)};
+  }
+  ERR_clear_error();
+  const int ret = SSL_do_handshake(ssl);
+  const int saved_errno = errno;
+  return ret == 1 ? attempt{} : outcome(ssl, ret, 0, saved_errno);
+}
+
+attempt state::read(asio::mutable_buffer into) {
+  if (!socket.is_open()) {
+    return {want::done, 0, closed_error(timed_out)};
+  }
+  if (into.size() == 0) {
+    return {};
+  }
+  ERR_clear_error();
+  errno = 0;
+  std::size_t n = 0;
+  const int ret = SSL_read_ex(ssl, into.data(), into.size(), &n);
+  const int saved_errno = errno;
+  return ret == 1 ? attempt{want::done, n, {}} : outcome(ssl, ret, 0, saved_errno);
+}
+
+attempt state::write(asio::const_buffer from) {
+  if (!socket.is_open()) {
+    return {want::done, 0, closed_error(timed_out)};
+  }
+  if (from.size() == 0) {
+    return {};
+  }
+  ERR_clear_error();
+  errno = 0;
+  std::size_t n = 0;
+  const int ret = SSL_write_ex(ssl, from.data(), from.size(), &n);
+  const int saved_errno = errno;
+  return ret == 1 ? attempt{want::done, n, {}} : outcome(ssl, ret, 0, saved_errno);
+}
+
+attempt state::shutdown() {
+  if (!socket.is_open()) {
+    return {want::done, 0, closed_error(timed_out)};
+  }
+  ERR_clear_error();
+  errno = 0;
+  const int ret = SSL_shutdown(ssl);
+  const int saved_errno = errno;
+  // 0: our close_notify is out; the peer's is not awaited.
+  return ret >= 0 ? attempt{} : outcome(ssl, ret, 0, saved_errno);
+}
+
+error_code state::wait_failed(error_code ec) const {
+  return timed_out ? error_code(boost::beast::error::timeout) : ec;
+}
+
+void state::close() {
+  error_code ignored;
+  socket.close(ignored);
+}
+
+}  // namespace detail_tls
+
+tls_stream::tls_stream(asio::ip::tcp::socket socket, ssl_ctx_st* ctx)
+    : s_(std::make_shared<detail_tls::state>(std::move(socket), ctx)) {}
+
+void tls_stream::expires_after(std::chrono::steady_clock::duration after) {
+  const auto generation = ++s_->deadline_generation;
+  s_->timer.expires_after(after);
+  s_->timer.async_wait([weak = std::weak_ptr<detail_tls::state>(s_), generation](error_code ec) {
+    const auto s = weak.lock();
+    if (ec || s == nullptr || s->deadline_generation != generation) {
+      return;  // cancelled, moved on, or the stream is gone
+    }
+    s->timed_out = true;
+    s->close();
+  });
+}
+
+void tls_stream::shutdown_now() {
+  s_->shutdown();
+}
+
+void tls_stream::expires_never() {
+  ++s_->deadline_generation;
+  s_->timer.cancel();
+}
+
+void beast_close_socket(tls_stream& stream) {
+  stream.close();
+}
+
+void teardown(boost::beast::role_type, tls_stream& stream, error_code& ec) {
+  // Best effort, never blocking: close_notify if the socket takes it now.
+  stream.shutdown_now();
+  stream.close();
+  ec = {};
+}
+
+}  // namespace controlroom::server

@@ -1,0 +1,223 @@
+#pragma once
+
+// The server's TLS stream (https and wss): OpenSSL driven directly on the
+// socket's descriptor, in place of asio::ssl::stream. Asio's stream runs
+// every record through a memory BIO pair and a chain of composed operations
+// (one socket operation and one more completion per record); this one calls
+// SSL_read/SSL_write on the non-blocking descriptor and waits for readiness
+// only when OpenSSL asks to. A WebSocket frame out is one SSL_write: one
+// record and one send(2).
+//
+// It is Beast's lowest layer (it has no next_layer()): it carries the
+// timeouts (expires_after/expires_never, as beast::tcp_stream's) and the
+// close and teardown hooks the WebSocket stream calls on it.
+//
+// Threading: like an Asio socket. Every call and every completion happens on
+// the stream's executor (one worker thread); at most one read and one write
+// are in flight at a time.
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/compose.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/websocket/teardown.hpp>
+#include <boost/system/error_code.hpp>
+
+struct ssl_st;
+struct ssl_ctx_st;
+
+namespace controlroom::server {
+
+namespace detail_tls {
+
+/// What one attempt at an OpenSSL call left to do.
+enum class want { done, read, write };
+
+struct attempt {
+  want next = want::done;
+  std::size_t bytes = 0;
+  boost::system::error_code ec;
+};
+
+/// A stream's state, shared by the stream and its pending operations and
+/// timer, so that moving the stream (into a WebSocket session) moves nothing
+/// an operation points at.
+struct state {
+  state(boost::asio::ip::tcp::socket s, ssl_ctx_st* ctx);
+  ~state();
+  state(const state&) = delete;
+  state& operator=(const state&) = delete;
+
+  attempt handshake();
+  attempt read(boost::asio::mutable_buffer into);
+  attempt write(boost::asio::const_buffer from);
+  attempt shutdown();
+  /// The error a failed readiness wait completes with: timeout when the
+  /// deadline closed the socket.
+  boost::system::error_code wait_failed(boost::system::error_code ec) const;
+  void close();
+
+  boost::asio::ip::tcp::socket socket;
+  boost::asio::steady_timer timer;
+  ssl_st* ssl = nullptr;
+  std::uint64_t deadline_generation = 0;
+  bool timed_out = false;
+  std::vector<unsigned char> scratch;  // a write's buffers gathered into one record
+};
+
+/// Tries `step` on the state and, while OpenSSL wants the socket readable or
+/// writable, waits for that and tries again. Completes through a post when
+/// the first try finishes, never inside the initiating call.
+template <class Step>
+struct io_op {
+  std::shared_ptr<state> s;
+  Step step;
+  bool waited = false;
+  bool finished = false;  // the first try finished; completing after the post
+  std::size_t bytes = 0;
+  boost::system::error_code ec;
+
+  template <class Self>
+  void operator()(Self& self, boost::system::error_code wait_ec = {}) {
+    if (finished) {
+      self.complete(ec, bytes);
+      return;
+    }
+    if (wait_ec) {
+      self.complete(s->wait_failed(wait_ec), 0);
+      return;
+    }
+    const auto r = step(*s);
+    if (r.next != want::done) {
+      waited = true;
+      s->socket.async_wait(r.next == want::read ? boost::asio::ip::tcp::socket::wait_read
+                                                : boost::asio::ip::tcp::socket::wait_write,
+                           std::move(self));
+      return;
+    }
+    if (waited) {
+      self.complete(r.ec, r.bytes);
+      return;
+    }
+    finished = true;
+    bytes = r.bytes;
+    ec = r.ec;
+    boost::asio::post(std::move(self));
+  }
+};
+
+}  // namespace detail_tls
+
+class tls_stream {
+ public:
+  using executor_type = boost::asio::any_io_executor;
+
+  /// Takes over a connected socket; `ctx` is the server's TLS context.
+  tls_stream(boost::asio::ip::tcp::socket socket, ssl_ctx_st* ctx);
+
+  executor_type get_executor() noexcept { return s_->socket.get_executor(); }
+  boost::asio::ip::tcp::socket& socket() noexcept { return s_->socket; }
+
+  /// Operations still pending when the time is up, and any started after,
+  /// fail with beast::error::timeout; the socket is closed then.
+  void expires_after(std::chrono::steady_clock::duration after);
+  void expires_never();
+  /// Closes the socket; pending operations complete with an error.
+  void close() { s_->close(); }
+  /// One attempt at sending close_notify, without waiting.
+  void shutdown_now();
+
+  /// The server side of the TLS handshake.
+  template <class Token>
+  auto async_handshake(Token&& token) {
+    return run([](detail_tls::state& s) { return s.handshake(); }, std::forward<Token>(token));
+  }
+
+  template <class MutableBuffers, class Token>
+  auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+    boost::asio::mutable_buffer into;
+    for (auto it = boost::asio::buffer_sequence_begin(buffers);
+         it != boost::asio::buffer_sequence_end(buffers); ++it) {
+      if (boost::asio::mutable_buffer b(*it); b.size() > 0) {
+        into = b;
+        break;
+      }
+    }
+    return run([into](detail_tls::state& s) { return s.read(into); }, std::forward<Token>(token));
+  }
+
+  /// Writes one record: a sequence of several buffers (a WebSocket frame's
+  /// header and payload) is gathered first, up to a record's 16 KiB.
+  template <class ConstBuffers, class Token>
+  auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+    const auto begin = boost::asio::buffer_sequence_begin(buffers);
+    const auto end = boost::asio::buffer_sequence_end(buffers);
+    boost::asio::const_buffer from;
+    std::size_t count = 0;
+    for (auto it = begin; it != end; ++it) {
+      if (boost::asio::const_buffer b(*it); b.size() > 0 && count++ == 0) {
+        from = b;
+      }
+    }
+    if (count > 1) {
+      from = gather(begin, end);
+    }
+    return run([from](detail_tls::state& s) { return s.write(from); }, std::forward<Token>(token));
+  }
+
+  /// Sends close_notify; does not wait for the peer's.
+  template <class Token>
+  auto async_shutdown(Token&& token) {
+    return run([](detail_tls::state& s) { return s.shutdown(); }, std::forward<Token>(token));
+  }
+
+ private:
+  static constexpr std::size_t record_bytes = 16 * 1024;
+
+  template <class Iterator>
+  boost::asio::const_buffer gather(Iterator begin, Iterator end) {
+    auto& scratch = s_->scratch;
+    scratch.resize(record_bytes);
+    std::size_t used = 0;
+    for (auto it = begin; it != end && used < record_bytes; ++it) {
+      used +=
+          boost::asio::buffer_copy(boost::asio::buffer(scratch.data() + used, record_bytes - used),
+                                   boost::asio::const_buffer(*it));
+    }
+    return {scratch.data(), used};
+  }
+
+  template <class Step, class Token>
+  auto run(Step step, Token&& token) {
+    return boost::asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
+        detail_tls::io_op<Step>{s_, std::move(step), false, false, 0, {}}, token, s_->socket);
+  }
+
+  std::shared_ptr<detail_tls::state> s_;
+};
+
+// Beast's hooks, found by argument-dependent lookup: the WebSocket stream
+// closes its lowest layer on a timeout and tears the connection down after
+// the closing handshake.
+void beast_close_socket(tls_stream& stream);
+void teardown(boost::beast::role_type role, tls_stream& stream, boost::system::error_code& ec);
+
+template <class Handler>
+void async_teardown(boost::beast::role_type, tls_stream& stream, Handler&& handler) {
+  stream.async_shutdown([&stream, handler = std::forward<Handler>(handler)](
+                            boost::system::error_code, std::size_t) mutable {
+    boost::system::error_code ignored;
+    stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+    stream.close();
+    std::move(handler)(boost::system::error_code{});
+  });
+}
+
+}  // namespace controlroom::server
