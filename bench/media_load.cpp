@@ -76,6 +76,7 @@ struct options {
   bool shared_send_socket = true;
   bool shared_receive_socket = true;
   int setup_concurrency = 16;
+  bool session_hint = true;
   std::vector<std::size_t> ladder;  // mode ladder: one fixed step per count
   std::string json;
 };
@@ -90,7 +91,8 @@ const char* usage =
     "  search:   [--start-sessions 100] [--max-sessions 2000] [--growth 1.5] [--refine 2]\n"
     "            [--step-seconds 5] [--loss-tolerance 0] [--pair-sessions 500]\n"
     "  pump:     [--threads 2] [--send-batch 16] [--tick-us 200] [--kernel-timestamps 1]\n"
-    "            [--shared-send-socket 1] [--shared-receive-socket 1] [--setup-concurrency 16]\n";
+    "            [--shared-send-socket 1] [--shared-receive-socket 1] [--setup-concurrency 16]\n"
+    "            [--session-hint 1]   (connections name their session: ?session=)\n";
 
 options parse(int argc, char** argv) {
   options o;
@@ -124,6 +126,7 @@ options parse(int argc, char** argv) {
       {"--shared-send-socket", [&](auto& v) { o.shared_send_socket = v != "0"; }},
       {"--shared-receive-socket", [&](auto& v) { o.shared_receive_socket = v != "0"; }},
       {"--setup-concurrency", [&](auto& v) { o.setup_concurrency = std::stoi(v); }},
+      {"--session-hint", [&](auto& v) { o.session_hint = v != "0"; }},
       {"--json", [&](auto& v) { o.json = v; }},
       {"--ladder",
        [&](auto& v) {
@@ -262,6 +265,7 @@ class runner {
       c.shared_send_socket = o_.shared_send_socket;
       c.shared_receive_socket = o_.shared_receive_socket;
       c.setup_concurrency = o_.setup_concurrency;
+      c.session_hint = o_.session_hint;
       pool = std::make_unique<session_pool>(ioc_, c);
     }
     return *pool;

@@ -198,20 +198,30 @@ asio::awaitable<void> session_pool::for_each_concurrently(
 asio::awaitable<void> session_pool::set_up(std::size_t index) {
   auto session = std::make_unique<media_session>();
   const bool udp = config_.transport == media_transport::udp;
+  // The admin creates the session holding every role its participants act
+  // with, and each connection joins with a subset (§4 JoinSession).
+  v1::ClientEnvelope create;
+  auto* c = create.mutable_create_session();
+  c->set_title("media bench " + std::to_string(index));
+  c->add_creator_roles(v1::ROLE_ENGINEER);
+  c->add_creator_roles(v1::ROLE_PRODUCER);
+  c->add_creator_roles(v1::ROLE_LISTENER);
+  auto address = config_.address;
+  if (config_.session_hint) {
+    control_client creator(ioc_);
+    co_await creator.open(config_.address, config_.token);
+    const auto created =
+        co_await creator.expect(create, v1::ServerEnvelope::kSessionCreated, "create");
+    session->id = created.session_created().session().id();
+    address.path += address.path.find('?') == std::string::npos ? "?session=" : "&session=";
+    address.path += session->id;
+  }
   for (int i = 0; i < config_.participants; ++i) {
     auto p = std::make_unique<media_participant>();
     p->publisher = i == 0;
     p->control = std::make_unique<control_client>(ioc_);
-    co_await p->control->open(config_.address, config_.token);
-    if (p->publisher) {
-      // The admin creates the session holding every role its participants
-      // act with, and each connection joins with a subset (§4 JoinSession).
-      v1::ClientEnvelope create;
-      auto* c = create.mutable_create_session();
-      c->set_title("media bench " + std::to_string(index));
-      c->add_creator_roles(v1::ROLE_ENGINEER);
-      c->add_creator_roles(v1::ROLE_PRODUCER);
-      c->add_creator_roles(v1::ROLE_LISTENER);
+    co_await p->control->open(address, config_.token);
+    if (session->id.empty()) {
       const auto created =
           co_await p->control->expect(create, v1::ServerEnvelope::kSessionCreated, "create");
       session->id = created.session_created().session().id();

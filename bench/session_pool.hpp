@@ -53,6 +53,10 @@ struct pool_config {
   /// leaves more of a shared machine to the relay. Needs an IPv4 loopback
   /// server address; IP_PKTINFO tells the receivers apart.
   bool shared_receive_socket = true;
+  /// Every participant's connection names its session in the upgrade
+  /// (?session=, protocol §1), so the server serves it on the session's
+  /// worker; the session is then created on a connection of its own first.
+  bool session_hint = true;
   int setup_concurrency = 16;
   int probe_attempts = 10;
   int probe_interval_ms = 200;

@@ -52,6 +52,11 @@ void client::impl::do_establish(std::uint64_t epoch, bool rejoin, establish_done
   {
     std::lock_guard lock(mutex_);
     url = url_;
+    if (rejoin && !joined_session_id_.empty()) {
+      // Name the session to rejoin, so the server serves this connection
+      // on the thread that runs the session.
+      url.target = detail::with_session_hint(url.target, joined_session_id_);
+    }
   }
   connection_.async_open(url, tls_options(), config_.connect_timeout, config_.client_name,
                          guarded([this, epoch, rejoin, done](result<std::uint64_t> opened) mutable {

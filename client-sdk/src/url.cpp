@@ -116,4 +116,25 @@ result<ws_url> parse_ws_url(std::string_view url) {
   return out;
 }
 
+std::string with_session_hint(std::string_view target, std::string_view session_id) {
+  const auto question = target.find('?');
+  std::string out(target.substr(0, question));
+  out += "?session=";
+  out += session_id;
+  if (question == std::string_view::npos) {
+    return out;
+  }
+  auto query = target.substr(question + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (!pair.empty() && pair.substr(0, 8) != "session=") {
+      out += '&';
+      out += pair;
+    }
+  }
+  return out;
+}
+
 }  // namespace controlroom::detail

@@ -26,4 +26,10 @@ inline constexpr std::string_view default_control_path = "/v1/control";
 /// @return the parts, or errc::invalid_url with a message naming the problem.
 result<ws_url> parse_ws_url(std::string_view url);
 
+/// `target` with its `session` query parameter set to `session_id` (added,
+/// or replacing one already there): the placement hint of docs/protocol.md
+/// §1, so that the server serves the connection where that session lives.
+/// Pure.
+std::string with_session_hint(std::string_view target, std::string_view session_id);
+
 }  // namespace controlroom::detail

@@ -62,6 +62,10 @@ server_metrics::server_metrics(metrics_registry& r)
           r.add_gauge("controlroom_connections_open", "Open WebSocket control-plane connections")),
       connections_accepted(
           r.add_counter("controlroom_connections_accepted_total", "TCP connections accepted")),
+      connections_moved(r.add_counter(
+          "controlroom_connections_moved_total",
+          "WebSocket connections handed to the worker that owns the session their upgrade "
+          "named (?session=)")),
       frames_in(r.add_counter("controlroom_ws_frames_received_total",
                               "WebSocket messages received from clients")),
       frames_out(

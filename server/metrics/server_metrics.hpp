@@ -50,6 +50,7 @@ struct server_metrics {
   metrics_registry& registry;
   gauge& connections_open;
   counter& connections_accepted;
+  counter& connections_moved;
   std::array<counter*, static_cast<std::size_t>(close_reason::count_)> connections_closed{};
   counter& frames_in;
   counter& frames_out;

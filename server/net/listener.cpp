@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
@@ -18,10 +19,13 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "http/api_router.hpp"
+#include "metrics/server_metrics.hpp"
 #include "net/connection_limits.hpp"
+#include "net/session_hint.hpp"
 #include "net/tls_stream.hpp"
 #include "net/worker_pool.hpp"
 #include "net/ws_session.hpp"
+#include "session/room_directory.hpp"
 #include "util/log.hpp"
 
 namespace controlroom::server {
@@ -154,6 +158,62 @@ asio::awaitable<beast::error_code> write_file_response(Stream& stream, const htt
   co_return beast::error_code{};
 }
 
+// A plain connection let go by one worker's io_context for another's to
+// adopt (the TLS one is tls_stream::released). Closed if never adopted.
+class released_socket {
+ public:
+  released_socket(int fd, tcp protocol) : fd_(fd), protocol_(protocol) {}
+  released_socket(released_socket&& other) noexcept
+      : fd_(std::exchange(other.fd_, -1)), protocol_(other.protocol_) {}
+  released_socket& operator=(released_socket&&) = delete;
+  ~released_socket() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  tcp::socket adopt(const asio::any_io_executor& executor) {
+    return tcp::socket(executor, protocol_, std::exchange(fd_, -1));
+  }
+
+ private:
+  int fd_;
+  tcp protocol_;
+};
+
+released_socket release(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  const auto endpoint = stream.socket().local_endpoint(ec);
+  const auto protocol = ec ? tcp::v4() : endpoint.protocol();
+  const int fd = stream.socket().release(ec);
+  return {ec ? -1 : fd, protocol};
+}
+
+beast::tcp_stream adopt(const asio::any_io_executor& executor, released_socket connection) {
+  return beast::tcp_stream(connection.adopt(executor));
+}
+
+tls_stream::released release(tls_stream& stream) {
+  return stream.release();
+}
+
+tls_stream adopt(const asio::any_io_executor& executor, tls_stream::released connection) {
+  return tls_stream(executor, std::move(connection));
+}
+
+// Serves an upgraded connection's WebSocket session on worker `home`: the
+// stream is let go here and adopted on that worker's thread.
+template <class Stream>
+void serve_websocket_on(worker_pool& workers, std::size_t home, Stream& stream, net_context& ctx,
+                        connection_limits::slot place, http::request<http::string_body> upgrade) {
+  auto& target = workers.context(home);
+  asio::post(target, [&target, &ctx, home, connection = release(stream), place = std::move(place),
+                      upgrade = std::move(upgrade)]() mutable {
+    auto conn = std::make_shared<ws_session<Stream>>(
+        adopt(target.get_executor(), std::move(connection)), ctx, home, std::move(place));
+    conn->start(std::move(upgrade));
+  });
+}
+
 // The answer to every request of a connection over max_connections_per_address:
 // an HTTP client reads a status, a WebSocket client a refused upgrade.
 http_response too_many_connections(const config& cfg) {
@@ -169,8 +229,9 @@ http_response too_many_connections(const config& cfg) {
 // `place`: the connection's slot among the open ones. `over_limit`: its
 // address already has max_connections_per_address; its one request gets a 429.
 template <class Stream>
-asio::awaitable<void> serve_http(Stream stream, net_context& ctx, std::size_t worker,
-                                 connection_limits::slot place, bool over_limit) {
+asio::awaitable<void> serve_http(Stream stream, net_context& ctx, worker_pool& workers,
+                                 std::size_t worker, connection_limits::slot place,
+                                 bool over_limit) {
   beast::flat_buffer buffer;
   for (bool first = true;; first = false) {
     http::request_parser<http::string_body> parser;
@@ -206,6 +267,16 @@ asio::awaitable<void> serve_http(Stream stream, net_context& ctx, std::size_t wo
     const auto path = target.substr(0, target.find('?'));
     if (beast::websocket::is_upgrade(req) && path == control_path) {
       beast::get_lowest_layer(stream).expires_never();
+      // A connection that names its session is served where the session
+      // lives: its frames then never cross threads. (Clients wait for the
+      // upgrade's answer before they send, so nothing is left unread here.)
+      const auto hint = session_hint(target);
+      const auto home = hint ? ctx.svc.rooms.owner_of(*hint) : worker;
+      if (home != worker && buffer.size() == 0) {
+        ctx.metrics.connections_moved.inc();
+        serve_websocket_on(workers, home, stream, ctx, std::move(place), std::move(req));
+        co_return;
+      }
       auto conn =
           std::make_shared<ws_session<Stream>>(std::move(stream), ctx, worker, std::move(place));
       conn->start(std::move(req));
@@ -252,11 +323,11 @@ asio::awaitable<void> serve_http(Stream stream, net_context& ctx, std::size_t wo
 }
 
 // Plain TCP, or TLS first (https/wss) when a certificate is configured.
-asio::awaitable<void> serve(tcp::socket socket, net_context& ctx, std::size_t worker,
-                            connection_limits::slot place, bool over_limit) {
+asio::awaitable<void> serve(tcp::socket socket, net_context& ctx, worker_pool& workers,
+                            std::size_t worker, connection_limits::slot place, bool over_limit) {
   if (ctx.tls == nullptr) {
-    co_await serve_http(beast::tcp_stream(std::move(socket)), ctx, worker, std::move(place),
-                        over_limit);
+    co_await serve_http(beast::tcp_stream(std::move(socket)), ctx, workers, worker,
+                        std::move(place), over_limit);
     co_return;
   }
   tls_stream stream(std::move(socket), ctx.tls->native_handle());
@@ -270,7 +341,7 @@ asio::awaitable<void> serve(tcp::socket socket, net_context& ctx, std::size_t wo
     log::debug(log_subsystem::net, {}, "TLS handshake failed: ", ec.message());
     co_return;
   }
-  co_await serve_http(std::move(stream), ctx, worker, std::move(place), over_limit);
+  co_await serve_http(std::move(stream), ctx, workers, worker, std::move(place), over_limit);
 }
 
 // The client's IP address as the limits count it: an IPv4 client of a dual
@@ -326,18 +397,19 @@ struct listener::impl : std::enable_shared_from_this<impl> {
       }
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      asio::co_spawn(workers.context(worker),
-                     serve(std::move(socket), ctx, worker, std::move(admission.place), over_limit),
-                     [](std::exception_ptr error) {
-                       if (!error) {
-                         return;
-                       }
-                       try {
-                         std::rethrow_exception(error);
-                       } catch (const std::exception& e) {
-                         log::error(log_subsystem::net, {}, "http connection: ", e.what());
-                       }
-                     });
+      asio::co_spawn(
+          workers.context(worker),
+          serve(std::move(socket), ctx, workers, worker, std::move(admission.place), over_limit),
+          [](std::exception_ptr error) {
+            if (!error) {
+              return;
+            }
+            try {
+              std::rethrow_exception(error);
+            } catch (const std::exception& e) {
+              log::error(log_subsystem::net, {}, "http connection: ", e.what());
+            }
+          });
     }
   }
 

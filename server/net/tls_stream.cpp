@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <stdexcept>
 #include <string>
+#include <unistd.h>
+#include <utility>
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -73,6 +75,11 @@ state::state(asio::ip::tcp::socket s, ssl_ctx_st* ctx)
   // idle connection gives its record buffers back.
   SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                         SSL_MODE_RELEASE_BUFFERS);
+}
+
+state::state(asio::ip::tcp::socket s, ssl_st* adopted)
+    : socket(std::move(s)), timer(socket.get_executor()), ssl(adopted) {
+  socket.non_blocking(true);
 }
 
 state::~state() {
@@ -156,6 +163,36 @@ void tls_stream::expires_after(std::chrono::steady_clock::duration after) {
     s->timed_out = true;
     s->close();
   });
+}
+
+tls_stream::tls_stream(const executor_type& executor, released connection)
+    : s_(std::make_shared<detail_tls::state>(
+          asio::ip::tcp::socket(executor, connection.protocol_, connection.fd_), connection.ssl_)) {
+  connection.fd_ = -1;
+  connection.ssl_ = nullptr;
+}
+
+tls_stream::released tls_stream::release() {
+  expires_never();
+  error_code ec;
+  const auto endpoint = s_->socket.local_endpoint(ec);
+  const auto protocol = ec ? asio::ip::tcp::v4() : endpoint.protocol();
+  const int fd = s_->socket.release(ec);
+  released out(ec ? -1 : fd, s_->ssl, protocol);
+  s_->ssl = nullptr;
+  return out;
+}
+
+tls_stream::released::released(released&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      ssl_(std::exchange(other.ssl_, nullptr)),
+      protocol_(other.protocol_) {}
+
+tls_stream::released::~released() {
+  SSL_free(ssl_);
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
 }
 
 void tls_stream::shutdown_now() {

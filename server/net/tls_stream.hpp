@@ -51,6 +51,9 @@ struct attempt {
 /// an operation points at.
 struct state {
   state(boost::asio::ip::tcp::socket s, ssl_ctx_st* ctx);
+  /// Adopts `adopted` (set up by the other constructor) for `s`, which has
+  /// the same descriptor.
+  state(boost::asio::ip::tcp::socket s, ssl_st* adopted);
   ~state();
   state(const state&) = delete;
   state& operator=(const state&) = delete;
@@ -119,8 +122,33 @@ class tls_stream {
  public:
   using executor_type = boost::asio::any_io_executor;
 
+  /// A connection without its thread: the descriptor and the TLS session,
+  /// let go by one stream (release()) for a stream on another worker's
+  /// io_context to adopt. Closes both if never adopted.
+  class released {
+   public:
+    released(released&& other) noexcept;
+    released& operator=(released&&) = delete;
+    ~released();
+
+   private:
+    friend class tls_stream;
+    released(int fd, ssl_st* ssl, boost::asio::ip::tcp protocol)
+        : fd_(fd), ssl_(ssl), protocol_(protocol) {}
+    int fd_;
+    ssl_st* ssl_;
+    boost::asio::ip::tcp protocol_;
+  };
+
   /// Takes over a connected socket; `ctx` is the server's TLS context.
   tls_stream(boost::asio::ip::tcp::socket socket, ssl_ctx_st* ctx);
+  /// Adopts a released connection on `executor`'s io_context. Call it on
+  /// that io_context's thread.
+  tls_stream(const executor_type& executor, released connection);
+
+  /// Lets go of the connection (nothing may be pending on it); this stream
+  /// is closed afterwards.
+  released release();
 
   executor_type get_executor() noexcept { return s_->socket.get_executor(); }
   boost::asio::ip::tcp::socket& socket() noexcept { return s_->socket; }

@@ -52,7 +52,7 @@ class live_session {
     std::uint64_t snapshot_every = 500;      // committed events between snapshots
     std::size_t recent_events = 2048;        // kept for resuming replicas
     take_file_writer* recordings = nullptr;  // nullptr: takes are not recorded
-    std::string recordings_dir;
+    std::string recordings_dir{};
     recorder_timing recording_timing{};
   };
 

@@ -37,6 +37,7 @@ class PlaywrightPage {
   goto(url) { return this.page.goto(url); }
   reload() { return this.page.reload(); }
   url() { return this.page.url(); }
+  evaluate(fn) { return this.page.evaluate(fn); }
   waitVisible(sel, timeout = 30000) {
     return this.page.locator(sel).waitFor({ state: 'visible', timeout });
   }
@@ -96,6 +97,7 @@ class PuppeteerPage {
   goto(url) { return this.page.goto(url); }
   reload() { return this.page.reload(); }
   url() { return this.page.url(); }
+  evaluate(fn) { return this.page.evaluate(fn); }
   waitVisible(sel, timeout = 30000) {
     return this.page.waitForSelector(sel, { visible: true, timeout });
   }

@@ -262,6 +262,9 @@ try {
     await page.reload();
     await page.waitVisible(`#takes tr[data-take="${take}"]`, 10000);
     assert.match(await page.text('#me'), /pia · producer/);
+    // The upgrade names the session (protocol §1): served on its worker.
+    const wsUrl = await page.evaluate(() => window.__console.conn.url);
+    assert.equal(new URL(wsUrl).searchParams.get('session'), session, wsUrl);
   });
 
   let invitePath;

@@ -94,9 +94,17 @@ function wsUrl() {
 // Several nodes may serve one deployment: a join that reaches a node that
 // does not own the session is answered MOVED with the owner's URL, and a
 // draining node says GoAway (with another node's URL) before it closes.
+// Names the session in the upgrade (protocol §1): the server then serves
+// the connection on the thread that runs the session.
+function withSessionHint(url, session) {
+  const u = new URL(url);
+  u.searchParams.set('session', session);
+  return u.toString();
+}
+
 async function connect(link, resume, url = app.nextUrl || wsUrl(), hops = 0) {
   app.nextUrl = null;
-  const conn = new Connection(app.proto, url);
+  const conn = new Connection(app.proto, withSessionHint(url, link.session));
   await conn.open();
   try {
     await handshake(conn, link, resume);

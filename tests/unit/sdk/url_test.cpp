@@ -111,5 +111,13 @@ TEST(parse_ws_url, credentials_fragments_and_spaces_are_refused) {
   expect_invalid("ws://h/\r\nX-Injected: 1", "control characters");
 }
 
+TEST(with_session_hint, adds_the_parameter_or_replaces_an_old_one) {
+  EXPECT_EQ(with_session_hint("/v1/control", "s-1"), "/v1/control?session=s-1");
+  EXPECT_EQ(with_session_hint("/v1/control?", "s-1"), "/v1/control?session=s-1");
+  EXPECT_EQ(with_session_hint("/v1/control?trace=1", "s-1"), "/v1/control?session=s-1&trace=1");
+  EXPECT_EQ(with_session_hint("/v1/control?session=old&trace=1&session=older", "s-2"),
+            "/v1/control?session=s-2&trace=1");
+}
+
 }  // namespace
 }  // namespace controlroom::detail
