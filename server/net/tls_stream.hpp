@@ -239,11 +239,12 @@ void teardown(boost::beast::role_type role, tls_stream& stream, boost::system::e
 
 template <class Handler>
 void async_teardown(boost::beast::role_type, tls_stream& stream, Handler&& handler) {
-  stream.async_shutdown([&stream, handler = std::forward<Handler>(handler)](
+  // The copy shares the stream's state: it outlives whatever owns `stream`.
+  stream.async_shutdown([owner = stream, handler = std::forward<Handler>(handler)](
                             boost::system::error_code, std::size_t) mutable {
     boost::system::error_code ignored;
-    stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-    stream.close();
+    owner.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+    owner.close();
     std::move(handler)(boost::system::error_code{});
   });
 }
