@@ -61,8 +61,10 @@ namespace controlroom {
 
 /// How to reach and authenticate to a server. Plain values with defaults.
 struct client_config {
-  /// `ws://host[:port][/path]` or `wss://...` (TLS); the port defaults to 80
-  /// (ws) or 443 (wss) and the path to `/v1/control`.
+  /// `ws://host[:port][/path][?query]` or `wss://...` (TLS); the port
+  /// defaults to 80 (ws) or 443 (wss) and the path to `/v1/control`. The
+  /// query may name the session about to be joined (`?session=<id>`, a
+  /// placement hint: protocol §1); reconnects to rejoin add it themselves.
   std::string url;
   /// An API token issued by the server, sent as Authenticate.bearer_token.
   std::string token;
