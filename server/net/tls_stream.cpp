@@ -67,6 +67,11 @@ state::state(asio::ip::tcp::socket s, ssl_ctx_st* ctx)
   socket.non_blocking(true);
   SSL_set_fd(ssl, socket.native_handle());
   SSL_set_accept_state(ssl);
+  // TLS 1.2 renegotiation is refused (OpenSSL 3 refuses a client's by
+  // default; this keeps it so whatever the library's defaults): it lets a
+  // client make the server redo a handshake's public-key work at will, and
+  // without it a write never has to wait for something to read.
+  SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
   // Read whole socket buffers, not a record header then its body: one
   // recv(2) for the records that arrived together.
   SSL_set_read_ahead(ssl, 1);

@@ -2,8 +2,8 @@
 // client, Asio's own asio::ssl::stream, over a real loopback connection:
 // bytes both ways, a write gathered into one record, a write that must wait
 // for a slow reader, deadlines, the three ways a stream ends, a client that
-// does not speak TLS, and a closed stream that must not touch a descriptor
-// the kernel has since given to another socket.
+// does not speak TLS, a refused renegotiation, and a closed stream that must
+// not touch a descriptor the kernel has since given to another socket.
 
 #include "net/tls_stream.hpp"
 
@@ -21,6 +21,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 
 #include "test_certificate.hpp"
 #include "test_server.hpp"
@@ -225,6 +226,27 @@ TEST_F(tls_stream_test, a_client_that_does_not_speak_tls_fails_the_handshake) {
   server->async_handshake([&](error_code ec, std::size_t) { on_server = ec; });
   ASSERT_TRUE(run_until([&] { return on_server != not_yet; }));
   EXPECT_EQ(on_server.category(), asio::error::get_ssl_category()) << on_server.message();
+}
+
+TEST_F(tls_stream_test, a_tls12_client_cannot_renegotiate) {
+  // A fresh client that speaks TLS 1.2 at most (1.3 has no renegotiation).
+  SSL_CTX_set_max_proto_version(client_tls.native_handle(), TLS1_2_VERSION);
+  client.emplace(ioc, client_tls);
+  client->next_layer().connect(acceptor.local_endpoint());
+  tcp::socket accepted(ioc);
+  acceptor.accept(accepted);
+  server.emplace(std::move(accepted), server_tls.native_handle());
+  handshake();
+  ASSERT_EQ(SSL_version(client->native_handle()), TLS1_2_VERSION);
+
+  // The server is reading when the client asks for a new handshake.
+  std::array<char, 64> into{};
+  server->async_read_some(asio::buffer(into), [](error_code, std::size_t) {});
+  ASSERT_EQ(SSL_renegotiate(client->native_handle()), 1);
+  error_code renegotiated = not_yet;
+  client->async_handshake(ssl::stream_base::client, [&](error_code ec) { renegotiated = ec; });
+  ASSERT_TRUE(run_until([&] { return renegotiated != not_yet; }));
+  EXPECT_TRUE(renegotiated) << "the server refused the second handshake";
 }
 
 TEST_F(tls_stream_test, a_closed_stream_fails_without_touching_a_reused_descriptor) {
