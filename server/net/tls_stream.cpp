@@ -56,6 +56,23 @@ attempt outcome(ssl_st* ssl, int ret, std::size_t bytes, int saved_errno) {
   }
 }
 
+// One OpenSSL call on the stream: `call(bytes)` returns 1 on success (a
+// read or write setting `bytes`), else the value SSL_get_error() reads.
+// Never on a closed socket: its descriptor's number may belong to another
+// connection by now.
+template <class Call>
+attempt try_call(state& s, Call call) {
+  if (!s.socket.is_open()) {
+    return {want::done, 0, closed_error(s.timed_out)};
+  }
+  ERR_clear_error();  // SSL_get_error() reads the thread's error queue
+  errno = 0;
+  std::size_t bytes = 0;
+  const int ret = call(bytes);
+  const int saved_errno = errno;
+  return ret == 1 ? attempt{want::done, bytes, {}} : outcome(s.ssl, ret, 0, saved_errno);
+}
+
 }  // namespace
 
 state::state(asio::ip::tcp::socket s, ssl_ctx_st* ctx)
@@ -92,55 +109,33 @@ state::~state() {
 }
 
 attempt state::handshake() {
-  if (!socket.is_open()) {
-    return {want::done, 0, closed_error(timed_out)};
-  }
-  ERR_clear_error();
-  const int ret = SSL_do_handshake(ssl);
-  const int saved_errno = errno;
-  return ret == 1 ? attempt{} : outcome(ssl, ret, 0, saved_errno);
+  return try_call(*this, [this](std::size_t&) { return SSL_do_handshake(ssl); });
 }
 
 attempt state::read(asio::mutable_buffer into) {
-  if (!socket.is_open()) {
-    return {want::done, 0, closed_error(timed_out)};
-  }
-  if (into.size() == 0) {
+  if (into.size() == 0 && socket.is_open()) {
     return {};
   }
-  ERR_clear_error();
-  errno = 0;
-  std::size_t n = 0;
-  const int ret = SSL_read_ex(ssl, into.data(), into.size(), &n);
-  const int saved_errno = errno;
-  return ret == 1 ? attempt{want::done, n, {}} : outcome(ssl, ret, 0, saved_errno);
+  return try_call(*this, [this, into](std::size_t& n) {
+    return SSL_read_ex(ssl, into.data(), into.size(), &n);
+  });
 }
 
 attempt state::write(asio::const_buffer from) {
-  if (!socket.is_open()) {
-    return {want::done, 0, closed_error(timed_out)};
-  }
-  if (from.size() == 0) {
+  if (from.size() == 0 && socket.is_open()) {
     return {};
   }
-  ERR_clear_error();
-  errno = 0;
-  std::size_t n = 0;
-  const int ret = SSL_write_ex(ssl, from.data(), from.size(), &n);
-  const int saved_errno = errno;
-  return ret == 1 ? attempt{want::done, n, {}} : outcome(ssl, ret, 0, saved_errno);
+  return try_call(*this, [this, from](std::size_t& n) {
+    return SSL_write_ex(ssl, from.data(), from.size(), &n);
+  });
 }
 
 attempt state::shutdown() {
-  if (!socket.is_open()) {
-    return {want::done, 0, closed_error(timed_out)};
-  }
-  ERR_clear_error();
-  errno = 0;
-  const int ret = SSL_shutdown(ssl);
-  const int saved_errno = errno;
   // 0: our close_notify is out; the peer's is not awaited.
-  return ret >= 0 ? attempt{} : outcome(ssl, ret, 0, saved_errno);
+  return try_call(*this, [this](std::size_t&) {
+    const int ret = SSL_shutdown(ssl);
+    return ret >= 0 ? 1 : ret;
+  });
 }
 
 error_code state::wait_failed(error_code ec) const {

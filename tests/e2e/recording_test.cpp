@@ -212,6 +212,14 @@ class recording_e2e : public ::testing::Test {
     }
   }
 
+  // Where the server wrote a take file.
+  std::string path_of(const std::string& file_id) {
+    pqxx::connection conn(server.database_url());
+    pqxx::read_transaction tx(conn);
+    return tx.exec_params1("SELECT path FROM take_files WHERE id = $1", file_id)[0]
+        .as<std::string>();
+  }
+
   std::vector<media::nack> nacks;
   std::size_t resent = 0;
 };
@@ -384,13 +392,7 @@ TEST_F(recording_e2e, a_long_take_streams_from_disk_exactly_in_whole_and_in_part
   finished_metadata(file.id());
   // Stand in for an hour-long take: a file many times the server's read
   // piece (64 KiB), of an odd size, with bytes that differ everywhere.
-  std::string path;
-  {
-    pqxx::connection conn(server.database_url());
-    pqxx::read_transaction tx(conn);
-    path = tx.exec_params1("SELECT path FROM take_files WHERE id = $1", file.id())[0]
-               .as<std::string>();
-  }
+  const auto path = path_of(file.id());
   std::string big(1'000'003, '\0');
   std::uint32_t x = 2463534242u;
   for (auto& c : big) {
@@ -431,13 +433,7 @@ TEST_F(slow_download_e2e, a_download_that_outlasts_the_request_deadline_is_serve
   std::vector<float> pcm;
   const auto file = record(encode_take(1.0, pcm), {}, true);
   finished_metadata(file.id());
-  std::string path;
-  {
-    pqxx::connection conn(server.database_url());
-    pqxx::read_transaction tx(conn);
-    path = tx.exec_params1("SELECT path FROM take_files WHERE id = $1", file.id())[0]
-               .as<std::string>();
-  }
+  const auto path = path_of(file.id());
   // More than loopback's socket buffers hold: the server must wait for the
   // reader, past the request's deadline.
   constexpr std::uintmax_t size = 32u << 20;
