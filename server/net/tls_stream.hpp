@@ -181,8 +181,9 @@ class tls_stream {
     return run([into](detail_tls::state& s) { return s.read(into); }, std::forward<Token>(token));
   }
 
-  /// Writes one record: a sequence of several buffers (a WebSocket frame's
-  /// header and payload) is gathered first, up to a record's 16 KiB.
+  /// Several buffers (a WebSocket frame's header and payload) are gathered
+  /// into one record first, up to a record's 16 KiB; a single buffer is
+  /// written as it is (as many records as it takes).
   template <class ConstBuffers, class Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
     const auto begin = boost::asio::buffer_sequence_begin(buffers);
