@@ -1,5 +1,6 @@
 #include "net/tls_stream.hpp"
 
+#include <array>
 #include <cerrno>
 #include <stdexcept>
 #include <string>
@@ -122,12 +123,49 @@ attempt state::read(asio::mutable_buffer into) {
 }
 
 attempt state::write(asio::const_buffer from) {
+  if (owed) {
+    const auto r = write_record(asio::buffer(owed_bytes));
+    if (r.next != want::done || r.ec) {
+      return r;
+    }
+    owed = false;
+  }
   if (from.size() == 0 && socket.is_open()) {
     return {};
   }
-  return try_call(*this, [this, from](std::size_t& n) {
+  return write_record(from);
+}
+
+attempt state::write_record(asio::const_buffer from) {
+  const auto r = try_call(*this, [this, from](std::size_t& n) {
     return SSL_write_ex(ssl, from.data(), from.size(), &n);
   });
+  write_blocked = r.next != want::done;
+  return r;
+}
+
+bool state::has_pending_input() const {
+  return SSL_has_pending(ssl) == 1;
+}
+
+void finish_owed(const std::shared_ptr<state>& s, want wait_for) {
+  // Weak: a stream that is gone closes its socket, and this wait ends.
+  s->socket.async_wait(
+      wait_for == want::read ? asio::ip::tcp::socket::wait_read : asio::ip::tcp::socket::wait_write,
+      [weak = std::weak_ptr<state>(s)](error_code ec) {
+        const auto s = weak.lock();
+        if (ec || s == nullptr || !s->owed) {
+          return;  // closed, gone, or a later write finished it
+        }
+        const auto r = s->write_record(asio::buffer(s->owed_bytes));
+        if (r.ec) {
+          s->close();
+        } else if (r.next != want::done) {
+          finish_owed(s, r.next);
+        } else {
+          s->owed = false;
+        }
+      });
 }
 
 attempt state::shutdown() {
@@ -193,6 +231,28 @@ tls_stream::released::~released() {
   if (fd_ >= 0) {
     ::close(fd_);
   }
+}
+
+tls_stream::write_now tls_stream::try_write(asio::const_buffer header, asio::const_buffer payload) {
+  auto& s = *s_;
+  if (s.owed || s.write_blocked || !s.socket.is_open() ||
+      header.size() + payload.size() > record_bytes) {
+    return write_now::not_now;
+  }
+  auto& bytes = s.owed_bytes;
+  bytes.resize(header.size() + payload.size());
+  asio::buffer_copy(asio::buffer(bytes), std::array{header, payload});
+  const auto r = s.write_record(asio::buffer(bytes));
+  if (r.ec) {
+    s.close();
+    return write_now::failed;
+  }
+  if (r.next != detail_tls::want::done) {
+    s.owed = true;
+    detail_tls::finish_owed(s_, r.next);
+    return write_now::finishing;
+  }
+  return write_now::written;
 }
 
 void tls_stream::shutdown_now() {

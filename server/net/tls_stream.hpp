@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -60,8 +61,13 @@ struct state {
 
   attempt handshake();
   attempt read(boost::asio::mutable_buffer into);
+  /// Finishes an owed record first, then writes `from`.
   attempt write(boost::asio::const_buffer from);
+  /// One SSL_write; notes whether it left a record waiting for the socket.
+  attempt write_record(boost::asio::const_buffer from);
   attempt shutdown();
+  /// OpenSSL holds received bytes not yet read (decrypted or not).
+  bool has_pending_input() const;
   /// The error a failed readiness wait completes with: timeout when the
   /// deadline closed the socket.
   boost::system::error_code wait_failed(boost::system::error_code ec) const;
@@ -73,7 +79,19 @@ struct state {
   std::uint64_t deadline_generation = 0;
   bool timed_out = false;
   std::vector<unsigned char> scratch;  // a write's buffers gathered into one record
+  /// A record try_write() committed but the socket did not take whole; it
+  /// goes out before anything written after it. `owed_bytes` holds what
+  /// was passed to SSL_write, which a retry must pass again.
+  bool owed = false;
+  std::vector<unsigned char> owed_bytes;
+  /// The last SSL_write left its record waiting for the socket: an
+  /// asynchronous write is waiting to retry it.
+  bool write_blocked = false;
 };
+
+/// Waits for the socket and retries the owed record until it is out (or
+/// the socket fails or closes; the stream's reads see that).
+void finish_owed(const std::shared_ptr<state>& s, want wait_for);
 
 /// Tries `step` on the state and, while OpenSSL wants the socket readable or
 /// writable, waits for that and tries again. Completes through a post when
@@ -162,6 +180,20 @@ class tls_stream {
   /// One attempt at sending close_notify, without waiting.
   void shutdown_now();
 
+  /// What try_write() did with a frame.
+  enum class write_now {
+    written,    ///< the socket took the whole record
+    finishing,  ///< the record is committed; the stream sends the rest itself
+    failed,     ///< the connection failed; the socket is closed
+    not_now,    ///< another write is under way, or too large: write it the usual way
+  };
+
+  /// Writes `header` then `payload` as one record, now, without starting an
+  /// operation, when no other write is under way and both fit a record.
+  /// Whatever is written afterwards goes after it. A fast path for small
+  /// frames (ws_session's MediaFrames): no completion to run, no handler.
+  write_now try_write(boost::asio::const_buffer header, boost::asio::const_buffer payload);
+
   /// The server side of the TLS handshake.
   template <class Token>
   auto async_handshake(Token&& token) {
@@ -178,7 +210,18 @@ class tls_stream {
         break;
       }
     }
-    return run([into](detail_tls::state& s) { return s.read(into); }, std::forward<Token>(token));
+    // With nothing buffered in OpenSSL the first try waits for the socket
+    // rather than reading it: a read now would almost always find it empty
+    // (a client sends a message, then waits), and waiting re-arms the
+    // descriptor, which reports data that is already there at once.
+    return run(
+        [into, first = true](detail_tls::state& s) mutable {
+          if (std::exchange(first, false) && !s.has_pending_input() && s.socket.is_open()) {
+            return detail_tls::attempt{detail_tls::want::read, 0, {}};
+          }
+          return s.read(into);
+        },
+        std::forward<Token>(token));
   }
 
   /// Several buffers (a WebSocket frame's header and payload) are gathered

@@ -6,7 +6,9 @@
 // two bounded outbound queues with one write in flight: state frames (never
 // dropped; overflowing them disconnects the slow reader) go first, media
 // frames (audio over the fallback path; the oldest is dropped when full)
-// fill the gaps. Lives on the worker that
+// fill the gaps. Over TLS a media frame that finds nothing queued and
+// nothing being written skips the queue and Beast: it is written to the
+// TLS stream at once (tls_stream::try_write). Lives on the worker that
 // accepted it: every member is touched only on that worker's thread, and
 // send()/post() from elsewhere hop onto it.
 
@@ -57,6 +59,8 @@ class ws_session final : public ws_connection,
  private:
   void do_send(frame_ptr frame);
   void do_send_media(frame_ptr frame);
+  bool write_directly(const std::string& frame);
+  bool on_own_thread() const;
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void do_close(close_reason reason);
@@ -67,6 +71,7 @@ class ws_session final : public ws_connection,
   using std::enable_shared_from_this<ws_session<Stream>>::weak_from_this;
 
   boost::beast::websocket::stream<Stream> ws_;
+  boost::asio::io_context& home_;  // the worker's, whose thread serves this session
   net_context& ctx_;
   const std::size_t worker_;
   const std::string id_;

@@ -3,6 +3,8 @@
 // The members of ws_session<Stream>; included by the two TUs that
 // instantiate it. Heavy (Beast, coroutines): keep it out of other files.
 
+#include <type_traits>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,6 +16,8 @@
 #include "control/log_ids.hpp"
 #include "control/reply.hpp"
 #include "media/media_switch.hpp"
+#include "net/tls_stream.hpp"
+#include "net/ws_frame_header.hpp"
 #include "net/ws_session.hpp"
 #include "util/crypto.hpp"
 #include "util/log.hpp"
@@ -31,6 +35,8 @@ template <class Stream>
 ws_session<Stream>::ws_session(Stream&& stream, net_context& ctx, std::size_t worker,
                                connection_limits::slot place)
     : ws_(std::move(stream)),
+      home_(static_cast<asio::io_context&>(
+          asio::query(ws_.get_executor(), asio::execution::context))),
       ctx_(ctx),
       worker_(worker),
       id_(random_base64url(9)),
@@ -123,6 +129,12 @@ void ws_session<Stream>::send(frame_ptr frame) {
 
 template <class Stream>
 void ws_session<Stream>::send_media(frame_ptr frame) {
+  // The relay forwards on the sender's worker, which is usually this
+  // session's too (connections that name their session are placed there).
+  if (on_own_thread()) {
+    do_send_media(std::move(frame));
+    return;
+  }
   asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
     self->do_send_media(std::move(frame));
   });
@@ -171,6 +183,9 @@ void ws_session<Stream>::do_send_media(frame_ptr frame) {
   if (closed_ || closing_) {
     return;
   }
+  if (!writing_ && queue_.empty() && media_queue_.empty() && write_directly(*frame)) {
+    return;
+  }
   if (media_queue_.size() >= ctx_.cfg.media_queue_limit) {
     // Late audio is worthless: the newest wins, and state is never held up.
     media_queue_.pop_front();
@@ -180,6 +195,37 @@ void ws_session<Stream>::do_send_media(frame_ptr frame) {
   if (!writing_) {
     do_write();
   }
+}
+
+// TLS only, with none of our writes under way: the frame as a record of
+// its own. Beast's own writes (pongs, keep-alive pings) are whole records
+// too, and one still waiting for the socket makes the stream say not_now.
+template <class Stream>
+bool ws_session<Stream>::write_directly(const std::string& frame) {
+  if constexpr (std::is_same_v<Stream, tls_stream>) {
+    if (!ws_.is_open()) {
+      return false;  // closing: Beast refuses new frames, and so does this
+    }
+    const auto header = binary_frame_header(frame.size());
+    switch (ws_.next_layer().try_write(asio::buffer(header.bytes.data(), header.size),
+                                       asio::buffer(frame))) {
+      case tls_stream::write_now::not_now:
+        return false;
+      case tls_stream::write_now::failed:
+        return true;  // the socket is closed: the read loop finishes the connection
+      case tls_stream::write_now::written:
+      case tls_stream::write_now::finishing:
+        ctx_.metrics.frames_out.inc();
+        ctx_.metrics.bytes_out.inc(frame.size());
+        return true;
+    }
+  }
+  return false;
+}
+
+template <class Stream>
+bool ws_session<Stream>::on_own_thread() const {
+  return home_.get_executor().running_in_this_thread();
 }
 
 template <class Stream>

@@ -1,7 +1,7 @@
 // Audio through the real server with the real SDK on loopback: the
 // engineer's program mix (a music-like stereo signal) reaches the producer
-// at studio quality over UDP, over the forced WebSocket transport, and over
-// the automatic fallback when UDP is black-holed. Quality is asserted on the
+// at studio quality over UDP, over the forced WebSocket transport (ws:// and
+// wss://), and over the automatic fallback when UDP is black-holed. Quality is asserted on the
 // samples the producer placed on the timeline; latency is reported, bounded
 // only generously (CI runs on two busy cores).
 
@@ -40,6 +40,9 @@ class black_hole {
 
 class sdk_audio_e2e : public audio_e2e {
  protected:
+  sdk_audio_e2e() = default;
+  explicit sdk_audio_e2e(bool tls) : audio_e2e(tls) {}
+
   // Engineer publishes the program mix, producer listens; returns the quality.
   quality program_through(const media_options& engineer_media, const media_options& producer_media,
                           media_transport expect_engineer, media_transport expect_producer,
@@ -106,6 +109,22 @@ TEST_F(sdk_audio_e2e, music_reaches_the_producer_over_the_forced_websocket) {
   options.transport = media_transport::websocket;
   const auto q = program_through(options, options, media_transport::websocket,
                                  media_transport::websocket, "websocket");
+  expect_studio_quality(q);
+}
+
+// Over wss:// the server writes most MediaFrames to the TLS stream itself
+// (ws_session::write_directly), around Beast: the audio must come through
+// just as whole.
+class sdk_audio_tls_e2e : public sdk_audio_e2e {
+ protected:
+  sdk_audio_tls_e2e() : sdk_audio_e2e(true) {}
+};
+
+TEST_F(sdk_audio_tls_e2e, music_reaches_the_producer_over_the_forced_websocket_on_wss) {
+  media_options options;
+  options.transport = media_transport::websocket;
+  const auto q = program_through(options, options, media_transport::websocket,
+                                 media_transport::websocket, "websocket over wss");
   expect_studio_quality(q);
 }
 

@@ -2,8 +2,10 @@
 // client, Asio's own asio::ssl::stream, over a real loopback connection:
 // bytes both ways, a write gathered into one record, a write that must wait
 // for a slow reader, deadlines, the three ways a stream ends, a client that
-// does not speak TLS, a refused renegotiation, and a closed stream that must
-// not touch a descriptor the kernel has since given to another socket.
+// does not speak TLS, a refused renegotiation, a closed stream that must
+// not touch a descriptor the kernel has since given to another socket, and
+// try_write(): at once, declined, and a frame the socket could not take
+// whole, finished by the stream before anything written after it.
 
 #include "net/tls_stream.hpp"
 
@@ -70,6 +72,21 @@ class tls_stream_test : public ::testing::Test {
       }
     }
     return done();
+  }
+
+  /// Runs everything that is ready, and what that makes ready, without
+  /// waiting; returns how many handlers ran. (The io_context stops when it
+  /// runs out of work: restarted first.)
+  std::size_t settle() {
+    std::size_t ran = 0;
+    for (;;) {
+      ioc.restart();
+      const auto n = ioc.poll();
+      if (n == 0) {
+        return ran;
+      }
+      ran += n;
+    }
   }
 
   void handshake() {
@@ -158,8 +175,7 @@ TEST_F(tls_stream_test, a_write_larger_than_the_socket_buffers_waits_for_the_rea
   });
   // Nothing reads yet: the writer fills the kernel's buffers and must then
   // wait for the socket to drain, with everything ready run.
-  while (ioc.poll() > 0) {
-  }
+  settle();
   EXPECT_EQ(wrote, not_yet) << "32 MiB cannot fit in loopback's socket buffers";
 
   std::vector<char> received(sent.size());
@@ -269,6 +285,102 @@ TEST_F(tls_stream_test, a_closed_stream_fails_without_touching_a_reused_descript
   std::array<char, 16> into{};
   const auto n = asio::read(newcomer, asio::buffer(into, 9));
   EXPECT_EQ(std::string(into.data(), n), "not yours") << "the newcomer's bytes were left alone";
+}
+
+TEST_F(tls_stream_test, a_read_started_after_the_data_arrived_gets_it) {
+  // The first try of a read waits for the socket when OpenSSL holds
+  // nothing: the wait must report bytes that are already there.
+  handshake();
+  client_write("one");
+  EXPECT_EQ(server_read().second, "one");
+  client_write("two");
+  settle();
+  const auto [ec, text] = server_read();
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_EQ(text, "two");
+}
+
+using write_now = server::tls_stream::write_now;
+
+// 16,000 bytes that differ from chunk to chunk.
+std::string chunk(std::size_t i) {
+  std::string c(16'000, static_cast<char>('a' + i % 26));
+  c.replace(0, std::to_string(i).size(), std::to_string(i));
+  return c;
+}
+
+TEST_F(tls_stream_test, try_write_sends_a_small_frame_at_once_with_nothing_left_to_run) {
+  handshake();
+  settle();
+  const std::string header = "HDR:";
+  const std::string payload(300, 'p');
+  EXPECT_EQ(server->try_write(asio::buffer(header), asio::buffer(payload)), write_now::written);
+  EXPECT_EQ(settle(), 0u) << "no operation was started, no completion posted";
+  EXPECT_EQ(client_read(header.size() + payload.size()), header + payload);
+}
+
+TEST_F(tls_stream_test, try_write_declines_a_frame_larger_than_a_record_and_while_a_write_waits) {
+  handshake();
+  const std::string large(16 * 1024 + 1, 'L');
+  EXPECT_EQ(server->try_write(asio::buffer(large.data(), 4), asio::buffer(large.substr(4))),
+            write_now::not_now);
+
+  std::vector<char> sent(32 << 20, 's');
+  error_code wrote = not_yet;
+  asio::async_write(*server, asio::buffer(sent), [&](error_code ec, std::size_t) { wrote = ec; });
+  settle();
+  ASSERT_EQ(wrote, not_yet) << "the big write waits for the reader";
+  EXPECT_EQ(server->try_write(asio::buffer("x", 1), {}), write_now::not_now);
+
+  // The reader gets the big write and then the next one: nothing between.
+  std::vector<char> received(sent.size());
+  error_code read = not_yet;
+  asio::async_read(*client, asio::buffer(received), [&](error_code ec, std::size_t) { read = ec; });
+  ASSERT_TRUE(run_until([&] { return wrote != not_yet && read != not_yet; }));
+  EXPECT_FALSE(wrote) << wrote.message();
+  EXPECT_TRUE(received == sent);
+  EXPECT_EQ(server->try_write(asio::buffer("end", 3), {}), write_now::written);
+  EXPECT_EQ(client_read(3), "end");
+}
+
+class tls_stream_owed_test : public tls_stream_test {
+ protected:
+  std::string sent;  // what try_write took, in order
+
+  /// Frames go out with try_write while nobody reads, until the socket
+  /// cannot take one whole: that frame is owed.
+  void fill_until_owed() {
+    handshake();
+    auto result = write_now::written;
+    for (std::size_t i = 0; i < 100'000 && result == write_now::written; ++i) {
+      const auto c = chunk(i);
+      result = server->try_write(asio::buffer(c.data(), 10), asio::buffer(c.substr(10)));
+      if (result != write_now::not_now) {
+        sent += c;
+      }
+    }
+    ASSERT_EQ(result, write_now::finishing) << "the socket buffers never filled";
+    EXPECT_EQ(server->try_write(asio::buffer("y", 1), {}), write_now::not_now)
+        << "nothing is written before the owed frame";
+  }
+};
+
+TEST_F(tls_stream_owed_test, an_owed_frame_goes_out_by_itself_once_the_reader_drains) {
+  fill_until_owed();
+  EXPECT_EQ(client_read(sent.size()), sent) << "every frame, the owed one last, whole";
+  settle();
+  EXPECT_EQ(server->try_write(asio::buffer("z", 1), {}), write_now::written);
+  EXPECT_EQ(client_read(1), "z");
+}
+
+TEST_F(tls_stream_owed_test, a_write_started_while_a_frame_is_owed_goes_after_it) {
+  fill_until_owed();
+  const std::string later = "written later, through an operation";
+  error_code wrote = not_yet;
+  asio::async_write(*server, asio::buffer(later), [&](error_code ec, std::size_t) { wrote = ec; });
+  EXPECT_EQ(client_read(sent.size() + later.size()), sent + later);
+  ASSERT_TRUE(run_until([&] { return wrote != not_yet; }));
+  EXPECT_FALSE(wrote) << wrote.message();
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "../unit/media/media_test_support.hpp"
 #include "controlroom/controlroom.hpp"
 #include "event_log.hpp"
+#include "test_certificate.hpp"
 #include "test_server.hpp"
 
 namespace controlroom::testing {
@@ -71,9 +72,23 @@ struct audio_client {
 
 class audio_e2e : public ::testing::Test {
  protected:
+  audio_e2e() = default;
+  /// `tls`: the server serves wss:// (a test certificate the SDK trusts).
+  explicit audio_e2e(bool tls) : tls_(tls) {}
+
+  const bool tls_ = false;
+  scratch_dir dir;
+  std::optional<certificate> cert =
+      tls_ ? std::optional(make_certificate(dir, "server", "IP:127.0.0.1")) : std::nullopt;
   // One worker: the session's UDP port is then media_ports()[0], which the
   // impairment proxy needs to know.
-  test_server server{[](server::config& cfg) { cfg.workers = 1; }};
+  test_server server{[this](server::config& cfg) {
+    cfg.workers = 1;
+    if (cert) {
+      cfg.tls_cert_file = cert->cert_file;
+      cfg.tls_key_file = cert->key_file;
+    }
+  }};
   person ada = server.make_person("ada");  // engineer
   person bob = server.make_person("bob");  // producer
   std::string session_id;
@@ -93,7 +108,12 @@ class audio_e2e : public ::testing::Test {
 
   audio_client connect(const person& who) {
     audio_client c;
-    client_config config{server.ws_url(), who.token};
+    client_config config{
+        tls_ ? "wss://127.0.0.1:" + std::to_string(server.port()) + "/v1/control" : server.ws_url(),
+        who.token};
+    if (cert) {
+      config.ca_file = cert->cert_file;
+    }
     config.reconnect_initial_backoff = 20ms;
     config.reconnect_max_backoff = 200ms;
     c.sdk = std::make_unique<controlroom::client>(config);
