@@ -33,6 +33,7 @@
 #include <string>
 #include <sys/resource.h>
 #include <thread>
+#include <time.h>
 
 #include <boost/asio.hpp>
 
@@ -77,6 +78,7 @@ struct options {
   bool shared_receive_socket = true;
   int setup_concurrency = 16;
   bool session_hint = true;
+  bool receive_poll = false;        // --receive-wait poll
   std::vector<std::size_t> ladder;  // mode ladder: one fixed step per count
   std::string json;
 };
@@ -92,7 +94,10 @@ const char* usage =
     "            [--step-seconds 5] [--loss-tolerance 0] [--pair-sessions 500]\n"
     "  pump:     [--threads 2] [--send-batch 16] [--tick-us 200] [--kernel-timestamps 1]\n"
     "            [--shared-send-socket 1] [--shared-receive-socket 1] [--setup-concurrency 16]\n"
-    "            [--session-hint 1]   (connections name their session: ?session=)\n";
+    "            [--session-hint 1]   (connections name their session: ?session=)\n"
+    "            [--receive-wait block|poll]  (receivers block until data arrives, or look\n"
+    "                                          every tick/2 and sleep between: then the\n"
+    "                                          server's writes never wake them)\n";
 
 options parse(int argc, char** argv) {
   options o;
@@ -127,6 +132,13 @@ options parse(int argc, char** argv) {
       {"--shared-receive-socket", [&](auto& v) { o.shared_receive_socket = v != "0"; }},
       {"--setup-concurrency", [&](auto& v) { o.setup_concurrency = std::stoi(v); }},
       {"--session-hint", [&](auto& v) { o.session_hint = v != "0"; }},
+      {"--receive-wait",
+       [&](auto& v) {
+         if (v != "block" && v != "poll") {
+           throw std::invalid_argument("--receive-wait is block or poll");
+         }
+         o.receive_poll = v == "poll";
+       }},
       {"--json", [&](auto& v) { o.json = v; }},
       {"--ladder",
        [&](auto& v) {
@@ -192,7 +204,18 @@ stream_shape shape_of(const options& o) {
 class runner {
  public:
   explicit runner(const options& o) : o_(o), guard_(asio::make_work_guard(ioc_)) {
-    io_thread_ = std::thread([this] { ioc_.run(); });
+    io_thread_ = std::thread([this] {
+      if (!o_.receive_poll) {
+        ioc_.run();
+        return;
+      }
+      const timespec nap{0, o_.tick_us * 1000L / 2};
+      while (!ioc_.stopped()) {
+        if (ioc_.poll() == 0) {
+          ::nanosleep(&nap, nullptr);
+        }
+      }
+    });
   }
   ~runner() {
     ioc_.stop();
@@ -235,6 +258,7 @@ class runner {
       cfg.send_batch = o_.send_batch;
       cfg.tick_us = o_.tick_us;
       cfg.kernel_timestamps = o_.kernel_timestamps;
+      cfg.receive_poll = o_.receive_poll;
       r.counts = run_udp_step(cfg, publishers, receivers, on_start, on_stop);
     } else {
       on_io([&]() -> asio::awaitable<void> {

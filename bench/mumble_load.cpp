@@ -46,6 +46,7 @@ const char* usage =
     "mumble_load --superuser-password PW [--host 127.0.0.1] [--port 64738] [--server-pid PID]\n"
     "  [--transport udp|tcp] [--participants 5] [--rooms 10,20,40] [--frame-ms 5]\n"
     "  [--opus-bytes 322] [--seconds 10] [--warmup 1] [--grace 0.3] [--tick-us 200]\n"
+    "  [--receive-wait poll|block]"
     "  [--verify-every 32] [--json FILE]\n"
     "mumble_load --self-test\n";
 
@@ -78,6 +79,13 @@ options parse(int argc, char** argv) {
       {"--warmup", [&](auto& v) { o.step.warmup = std::stod(v); }},
       {"--grace", [&](auto& v) { o.step.grace = std::stod(v); }},
       {"--tick-us", [&](auto& v) { o.step.tick_us = std::stoi(v); }},
+      {"--receive-wait",
+       [&](auto& v) {
+         if (v != "block" && v != "poll") {
+           throw std::invalid_argument("--receive-wait is block or poll");
+         }
+         o.step.receive_block = v == "block";
+       }},
       {"--verify-every", [&](auto& v) { o.fleet.verify_every = std::stoi(v); }},
       {"--json", [&](auto& v) { o.json = v; }},
   };

@@ -25,6 +25,14 @@
 #      shows as a table of its own, apart from the TCP comparison;
 #      PEER_BENCH_TCP_PLAIN=0 skips it.
 #
+#   PEER_BENCH_RECEIVE_WAIT (default block) is how both load generators'
+#   listeners wait for packets, the same on both sides: block (in epoll
+#   until a packet arrives, as a client blocked in poll(2) does: the
+#   server's write wakes it, and on loopback the server pays for that
+#   wake-up) or poll (a look every tick / 2 and a sleep in between: the
+#   server never wakes a listener; TCP latency then includes up to 100 µs
+#   of the listener's own polling).
+#
 #   PEER_BENCH_WORKERS=N serves with N network workers instead of the
 #   server's default of one per core (Mumble relays UDP on one thread and
 #   serves TLS on one).
@@ -53,6 +61,7 @@ tcp_ladder=${PEER_BENCH_TCP_LADDER:-5,10,25,50}
 tcp_tls=${PEER_BENCH_TCP_TLS:-1}
 tcp_plain=${PEER_BENCH_TCP_PLAIN:-1}
 seconds=${PEER_BENCH_SECONDS:-5}
+receive_wait=${PEER_BENCH_RECEIVE_WAIT:-block}
 # controlroomd's network workers (default: the server's, one per core).
 crd_opts=()
 if [ -n "${PEER_BENCH_WORKERS:-}" ]; then
@@ -89,8 +98,10 @@ mkdir -p "$out"
 CONTROLROOM_BENCH_TLS=0 controlroomd_start "$build" "${crd_opts[@]}"
 murmur_start
 echo "controlroomd pid $crd_pid ($crd_ws), murmurd pid $murmur_pid (port $murmur_port), $(murmurd -version 2>&1 | grep -o 'murmurd -- .*')"
+echo "both load generators' listeners: --receive-wait $receive_wait"
 
-common=(--participants "$participants" --seconds "$seconds" --frame-ms 5)
+common=(--participants "$participants" --seconds "$seconds" --frame-ms 5
+  --receive-wait "$receive_wait")
 echo
 echo "== UDP: controlroomd (AES-256-GCM sealed media), rooms $udp_ladder"
 "$build/bench/media_load" --url "$crd_ws" --token "$crd_token" --server-pid "$crd_pid" \

@@ -34,6 +34,18 @@ std::int64_t monotonic_ns() {
 // of independent clients arrive evenly spread over the frame period. Each
 // datagram is written in the clear into one buffer and sealed into the one
 // the kernel is handed, both allocated once.
+void sleep_until(std::int64_t t) {
+  const timespec ts{t / 1'000'000'000, t % 1'000'000'000};
+  while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+  }
+}
+
+void sleep_for(std::int64_t ns) {
+  if (ns > 0) {
+    sleep_until(monotonic_ns() + ns);
+  }
+}
+
 class paced_sender {
  public:
   paced_sender(const pump_config& cfg, const std::vector<media_participant*>& publishers,
@@ -202,8 +214,9 @@ class draining_receiver {
 
   void set_warmup_end(std::uint64_t us) { warmup_end_us_ = us; }
 
-  /// Waits up to `timeout_ns` for readable sockets and drains them.
-  void poll(std::int64_t timeout_ns) {
+  /// Waits up to `timeout_ns` for readable sockets and drains them; returns
+  /// how many were readable.
+  int poll(std::int64_t timeout_ns) {
     std::array<epoll_event, 256> events{};
     timespec timeout{timeout_ns / 1'000'000'000, timeout_ns % 1'000'000'000};
     int n = ::epoll_pwait2(epoll_, events.data(), events.size(), &timeout, nullptr);
@@ -221,6 +234,17 @@ class draining_receiver {
         auto* p = receivers_[key];
         drain(p->udp_fd, p, true);
       }
+    }
+    return n;
+  }
+
+  /// poll(timeout_ns), or with `polling` a look without waiting and, if
+  /// nothing was there, a sleep of up to `timeout_ns` (at most `nap_ns`).
+  void wait(std::int64_t timeout_ns, bool polling, std::int64_t nap_ns) {
+    if (!polling) {
+      poll(timeout_ns);
+    } else if (poll(0) <= 0) {
+      sleep_for(std::min(timeout_ns, nap_ns));
     }
   }
 
@@ -339,12 +363,6 @@ class draining_receiver {
   std::array<std::uint8_t, media::max_datagram_size> opened_{};
 };
 
-void sleep_until(std::int64_t t) {
-  const timespec ts{t / 1'000'000'000, t % 1'000'000'000};
-  while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
-  }
-}
-
 }  // namespace
 
 step_counts run_udp_step(const pump_config& cfg, const std::vector<media_participant*>& publishers,
@@ -373,6 +391,7 @@ step_counts run_udp_step(const pump_config& cfg, const std::vector<media_partici
   ::prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 
   step_counts out;
+  const std::int64_t nap_ns = cfg.tick_us * 1000LL / 2;
   const auto t0 = monotonic_ns() + 5'000'000;
   sender.begin(t0);
   receiver.set_warmup_end(static_cast<std::uint64_t>(t0 / 1000) +
@@ -385,7 +404,7 @@ step_counts run_udp_step(const pump_config& cfg, const std::vector<media_partici
     std::thread receiving([&] {
       ::prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
       while (monotonic_ns() < receive_until.load(std::memory_order_relaxed)) {
-        receiver.poll(5'000'000);
+        receiver.wait(5'000'000, cfg.receive_poll, nap_ns);
       }
     });
     sleep_until(t0);
@@ -424,7 +443,8 @@ step_counts run_udp_step(const pump_config& cfg, const std::vector<media_partici
         if (now >= stopped_at + grace_ns) {
           break;
         }
-        receiver.poll(std::min<std::int64_t>(5'000'000, stopped_at + grace_ns - now));
+        receiver.wait(std::min<std::int64_t>(5'000'000, stopped_at + grace_ns - now),
+                      cfg.receive_poll, nap_ns);
         continue;
       }
       if (now >= t0) {
@@ -437,7 +457,8 @@ step_counts run_udp_step(const pump_config& cfg, const std::vector<media_partici
         next = std::max(sender.send_due(now, out),
                         now + static_cast<std::int64_t>(cfg.tick_us) * 1000);
       }
-      receiver.poll(std::max<std::int64_t>(0, std::min(next, sender.end()) - monotonic_ns()));
+      receiver.wait(std::max<std::int64_t>(0, std::min(next, sender.end()) - monotonic_ns()),
+                    cfg.receive_poll, nap_ns);
     }
   }
   out.send_seconds = static_cast<double>(stopped_at - t0) / 1e9;

@@ -27,6 +27,9 @@ struct pump_config {
   int send_batch = 16;  ///< datagrams per sendmmsg (one timestamp per batch)
   int tick_us = 200;    ///< the sender wakes at most this often
   bool kernel_timestamps = true;
+  /// Receivers poll every tick / 2 and sleep in between instead of blocking
+  /// in epoll (then the server's sends never wake them): --receive-wait poll.
+  bool receive_poll = false;
   double keepalive_seconds = 4;  ///< probes keep the server's UDP bindings (§7.1)
 };
 

@@ -179,9 +179,12 @@ void fleet::count_voice(user& u, std::span<const std::uint8_t> opus, std::int64_
   }
 }
 
-void fleet::drain_control(std::chrono::milliseconds wait, bool measuring) {
+void fleet::drain_control(std::chrono::nanoseconds wait, bool measuring) {
   epoll_event events[256];
-  const int n = ::epoll_wait(epoll_fd_, events, 256, static_cast<int>(wait.count()));
+  const auto ns = std::max<std::int64_t>(0, wait.count());
+  const timespec timeout{static_cast<time_t>(ns / 1'000'000'000),
+                         static_cast<long>(ns % 1'000'000'000)};
+  const int n = ::epoll_pwait2(epoll_fd_, events, 256, &timeout, nullptr);
   for (int i = 0; i < n; ++i) {
     auto& u = *static_cast<user*>(events[i].data.ptr);
     if (!u.control.closed()) {

@@ -50,6 +50,11 @@ struct step_config {
   double warmup = 1;
   double grace = 0.3;
   int tick_us = 200;
+  /// How a listener waits for the next packet: false polls every tick / 2
+  /// and sleeps in between (the server never wakes it), true blocks in
+  /// epoll until a packet arrives or a send is due (the server's write
+  /// wakes it, as a client blocked in poll(2) would be woken).
+  bool receive_block = false;
 };
 
 struct user {
@@ -96,7 +101,7 @@ class fleet {
 
  private:
   void handle(user& u, message_type type, std::string_view body, bool measuring);
-  void drain_control(std::chrono::milliseconds wait, bool measuring);
+  void drain_control(std::chrono::nanoseconds wait, bool measuring);
   void ping_all();
   std::uint32_t create_channel(const std::string& name);
   void connect_user(user& u, const std::string& name);

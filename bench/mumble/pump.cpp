@@ -1,6 +1,7 @@
 // The measured step of the Mumble fleet: paced speakers, counting listeners
 // (fleet.hpp says what is measured and how).
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <sys/epoll.h>
@@ -174,8 +175,10 @@ step_counts fleet::run_step(const step_config& cfg, const std::function<void()>&
       }
     };
     epoll_event events[256];
-    auto receive_ready = [&] {
-      const int n = ::epoll_wait(ep, events, 256, 0);
+    auto receive_ready = [&](std::int64_t wait_ns) {
+      const timespec timeout{static_cast<time_t>(wait_ns / 1'000'000'000),
+                             static_cast<long>(wait_ns % 1'000'000'000)};
+      const int n = ::epoll_pwait2(ep, events, 256, &timeout, nullptr);
       for (int i = 0; i < n; ++i) {
         receive_from(*static_cast<user*>(events[i].data.ptr));
       }
@@ -203,8 +206,11 @@ step_counts fleet::run_step(const step_config& cfg, const std::function<void()>&
       } else if (now - stopped_at > static_cast<std::int64_t>(cfg.grace * 1e9)) {
         break;
       }
-      if (receive_ready() == 0) {
-        sleep_ns(std::min<std::int64_t>(next - realtime_ns(), cfg.tick_us * 1000));
+      const auto wait = std::clamp<std::int64_t>(next - realtime_ns(), 0, cfg.tick_us * 1000);
+      if (cfg.receive_block) {
+        receive_ready(wait);
+      } else if (receive_ready(0) == 0) {
+        sleep_ns(wait);
       }
     }
     ::close(ep);
@@ -239,8 +245,14 @@ step_counts fleet::run_step(const step_config& cfg, const std::function<void()>&
           s->control.flush();
         }
       }
-      drain_control(std::chrono::milliseconds(0), true);
-      sleep_ns(std::min<std::int64_t>(next - realtime_ns(), cfg.tick_us * 1000 / 2));
+      const auto wait = std::chrono::nanoseconds(
+          std::min<std::int64_t>(next - realtime_ns(), cfg.tick_us * 1000 / 2));
+      if (cfg.receive_block) {
+        drain_control(wait, true);
+      } else {
+        drain_control(std::chrono::nanoseconds(0), true);
+        sleep_ns(wait.count());
+      }
     }
     recording_ = false;
     out.latency.merge(tunnel_latency_);
