@@ -16,6 +16,8 @@ class worker_set {
   /// Runs `fn` on worker `index`'s thread, after what is already queued there
   /// (posts from one thread to one worker keep their order).
   virtual void post(std::size_t index, std::function<void()> fn) = 0;
+  /// True when called on worker `index`'s thread.
+  virtual bool on_worker(std::size_t index) const = 0;
 };
 
 }  // namespace controlroom::server

@@ -191,6 +191,16 @@ void on_unpublish(services& s, const std::shared_ptr<peer>& p, const v1::ClientE
   });
 }
 
+void deliver_media_frame(live_session* live, const std::string& participant_id,
+                         const std::string& datagram) {
+  if (live == nullptr || live->media_plane() == nullptr) {
+    return;
+  }
+  live->media_plane()->on_websocket(
+      participant_id, {reinterpret_cast<const std::uint8_t*>(datagram.data()), datagram.size()},
+      steady_now_us());
+}
+
 void on_media_frame(services& s, const std::shared_ptr<peer>& p, const v1::ClientEnvelope& env) {
   const auto& datagram = env.media_frame().datagram();
   // Media is never answered: a bad frame is counted, not replied to, so a
@@ -203,13 +213,17 @@ void on_media_frame(services& s, const std::shared_ptr<peer>& p, const v1::Clien
     s.metrics.media_dropped(media_drop::wrong_sender).inc();
     return;
   }
-  s.rooms.with_live_session(p->state().session_id, [id = p->id(),
-                                                    bytes = datagram](live_session* live) {
-    if (live == nullptr || live->media_plane() == nullptr) {
-      return;
-    }
-    live->media_plane()->on_websocket(
-        id, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, steady_now_us());
+  const auto& session_id = p->state().session_id;
+  // The relay works on the session's owner; a connection that named its
+  // session in the upgrade is served there too, and its frames go straight
+  // in (in order: all of one connection's frames take the same way).
+  if (s.rooms.on_owner_thread(session_id)) {
+    s.rooms.visit_live_here(
+        session_id, [&](live_session* live) { deliver_media_frame(live, p->id(), datagram); });
+    return;
+  }
+  s.rooms.with_live_session(session_id, [id = p->id(), bytes = datagram](live_session* live) {
+    deliver_media_frame(live, id, bytes);
   });
 }
 

@@ -22,6 +22,9 @@ class worker_pool final : public worker_set {
 
   std::size_t size() const override { return workers_.size(); }
   void post(std::size_t index, std::function<void()> fn) override;
+  bool on_worker(std::size_t index) const override {
+    return workers_[index]->ioc.get_executor().running_in_this_thread();
+  }
 
   boost::asio::io_context& context(std::size_t index) { return workers_[index]->ioc; }
 

@@ -49,6 +49,19 @@ class room_directory {
   /// Thread-safe.
   void with_live_session(const std::string& session_id, std::function<void(live_session*)> fn);
 
+  /// True on the thread of `session_id`'s owner, where visit_live_here()
+  /// may be called.
+  bool on_owner_thread(const std::string& session_id) const {
+    return workers_.on_worker(owner_of(session_id));
+  }
+  /// Runs `fn` with the live session, or nullptr, at once: ahead of work
+  /// already posted to the owner. Only on the owner's thread. For media
+  /// frames, which need not wait behind the queue (docs/protocol.md §7.1).
+  void visit_live_here(const std::string& session_id,
+                       const std::function<void(live_session*)>& fn) {
+    visit(owner_of(session_id), session_id, std::nullopt, fn);
+  }
+
  private:
   using session_map = std::unordered_map<std::string, std::shared_ptr<live_session>>;
 

@@ -48,6 +48,7 @@ class inline_workers : public server::worker_set {
   explicit inline_workers(std::size_t n) : n_(n) {}
   std::size_t size() const override { return n_; }
   void post(std::size_t, std::function<void()> fn) override { fn(); }
+  bool on_worker(std::size_t) const override { return false; }  // post() runs it anyway
 
  private:
   std::size_t n_;
