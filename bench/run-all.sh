@@ -14,8 +14,8 @@
 #   5. the peer comparison with Mumble's server (bench/run-peer-bench.sh),
 #      then again with controlroomd on one network worker (OUT_DIR/one_worker),
 #      then at loads past Mumble's saturation (OUT_DIR/high_load), then
-#      both worker counts again with both generators' listeners blocking in
-#      epoll instead of polling (OUT_DIR/blocking, OUT_DIR/blocking/one_worker).
+#      both worker counts again with both generators' listeners polling
+#      instead of blocking in epoll (OUT_DIR/polling, OUT_DIR/polling/one_worker).
 #
 # Builds everything once (Release, build-bench/), prints every table, and
 # writes every JSON into OUT_DIR with the machine's description and how
@@ -143,17 +143,18 @@ if [ "${PEER_BENCH_HIGH_LOAD:-1}" = 1 ]; then
 fi
 
 echo
-echo "== 5d. side by side with Mumble, both generators' listeners blocking"
-# The same as 5 and 5b, with every listener of both load generators blocked
-# in epoll until its packet arrives (bench/run-peer-bench.sh,
-# PEER_BENCH_RECEIVE_WAIT): each server then also pays, on loopback, for
-# waking the listeners it writes to. PEER_BENCH_BLOCKING=0 skips this pass.
-if [ "${PEER_BENCH_BLOCKING:-1}" = 1 ]; then
-  mkdir -p "$out/blocking/one_worker"
-  PEER_BENCH_RECEIVE_WAIT=block PEER_BENCH_TCP_PLAIN=0 BENCH_SKIP_BUILD=1 \
-    BENCH_OUT_DIR="$out/blocking" MEDIA_BENCH_BUILD_DIR="$build" bash bench/run-peer-bench.sh
-  PEER_BENCH_RECEIVE_WAIT=block PEER_BENCH_TCP_PLAIN=0 PEER_BENCH_WORKERS=1 BENCH_SKIP_BUILD=1 \
-    BENCH_OUT_DIR="$out/blocking/one_worker" MEDIA_BENCH_BUILD_DIR="$build" \
+echo "== 5d. side by side with Mumble, both generators' listeners polling"
+# The same as 5 and 5b, with every listener of both load generators looking
+# for packets every 100 us and sleeping in between instead of blocking in
+# epoll (bench/run-peer-bench.sh, PEER_BENCH_RECEIVE_WAIT): neither server
+# then pays, on loopback, for waking the listeners it writes to.
+# PEER_BENCH_POLLING=0 skips this pass.
+if [ "${PEER_BENCH_POLLING:-1}" = 1 ]; then
+  mkdir -p "$out/polling/one_worker"
+  PEER_BENCH_RECEIVE_WAIT=poll PEER_BENCH_TCP_PLAIN=0 BENCH_SKIP_BUILD=1 \
+    BENCH_OUT_DIR="$out/polling" MEDIA_BENCH_BUILD_DIR="$build" bash bench/run-peer-bench.sh
+  PEER_BENCH_RECEIVE_WAIT=poll PEER_BENCH_TCP_PLAIN=0 PEER_BENCH_WORKERS=1 BENCH_SKIP_BUILD=1 \
+    BENCH_OUT_DIR="$out/polling/one_worker" MEDIA_BENCH_BUILD_DIR="$build" \
     bash bench/run-peer-bench.sh
 fi
 

@@ -25,13 +25,14 @@
 #      shows as a table of its own, apart from the TCP comparison;
 #      PEER_BENCH_TCP_PLAIN=0 skips it.
 #
-#   PEER_BENCH_RECEIVE_WAIT (default poll) is how both load generators'
-#   listeners wait for packets, the same on both sides: poll (a look every
-#   tick / 2 and a sleep in between: a server's write never wakes a
-#   listener, as it would not wake a client on another machine; TCP latency
-#   then includes up to 100 us of the listener's own polling) or block (in
-#   epoll until a packet arrives: on loopback the server's write wakes the
-#   listener and the server pays for that wake-up).
+#   PEER_BENCH_RECEIVE_WAIT (default block) is how both load generators'
+#   listeners wait for packets, the same on both sides: block (in epoll
+#   until a packet arrives, as a client blocked in poll(2) is: on loopback
+#   the server's write wakes the listener and the server pays for that
+#   wake-up) or poll (a look every tick / 2 and a sleep in between: a
+#   server's write never wakes a listener, as it would not wake a client on
+#   another machine; but the generators' polling costs CPU the servers then
+#   lack on a 2-core machine, and TCP latency includes up to 100 us of it).
 #
 #   PEER_BENCH_WORKERS=N serves with N network workers instead of the
 #   server's default of one per core (Mumble relays UDP on one thread and
@@ -61,7 +62,7 @@ tcp_ladder=${PEER_BENCH_TCP_LADDER:-5,10,25,50}
 tcp_tls=${PEER_BENCH_TCP_TLS:-1}
 tcp_plain=${PEER_BENCH_TCP_PLAIN:-1}
 seconds=${PEER_BENCH_SECONDS:-5}
-receive_wait=${PEER_BENCH_RECEIVE_WAIT:-poll}
+receive_wait=${PEER_BENCH_RECEIVE_WAIT:-block}
 # controlroomd's network workers (default: the server's, one per core).
 crd_opts=()
 if [ -n "${PEER_BENCH_WORKERS:-}" ]; then
