@@ -46,7 +46,7 @@ const char* usage =
     "mumble_load --superuser-password PW [--host 127.0.0.1] [--port 64738] [--server-pid PID]\n"
     "  [--transport udp|tcp] [--participants 5] [--rooms 10,20,40] [--frame-ms 5]\n"
     "  [--opus-bytes 322] [--seconds 10] [--warmup 1] [--grace 0.3] [--tick-us 200]\n"
-    "  [--receive-wait poll|block]"
+    "  [--receive-wait block|poll]"
     "  [--verify-every 32] [--json FILE]\n"
     "mumble_load --self-test\n";
 

@@ -50,11 +50,12 @@ struct step_config {
   double warmup = 1;
   double grace = 0.3;
   int tick_us = 200;
-  /// How a listener waits for the next packet: false polls every tick / 2
-  /// and sleeps in between (the server never wakes it), true blocks in
-  /// epoll until a packet arrives or a send is due (the server's write
-  /// wakes it, as a client blocked in poll(2) would be woken).
-  bool receive_block = false;
+  /// How a listener waits for the next packet: true (the default, as
+  /// media_load's) blocks in epoll until a packet arrives or a send is due
+  /// (the server's write wakes it, as a client blocked in poll(2) would be
+  /// woken); false polls every tick / 2 and sleeps in between (the server
+  /// never wakes it).
+  bool receive_block = true;
 };
 
 struct user {
