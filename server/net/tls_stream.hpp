@@ -216,7 +216,7 @@ class tls_stream {
     // descriptor, which reports data that is already there at once.
     return run(
         [into, first = true](detail_tls::state& s) mutable {
-          if (std::exchange(first, false) && !s.has_pending_input() && s.socket.is_open()) {
+          if (std::exchange(first, false) && s.socket.is_open() && !s.has_pending_input()) {
             return detail_tls::attempt{detail_tls::want::read, 0, {}};
           }
           return s.read(into);
