@@ -80,6 +80,13 @@ class sdk_audio_e2e : public audio_e2e {
     EXPECT_TRUE(status.rtt.has_value());
     return q;
   }
+
+  quality program_over_forced_websocket(const char* name) {
+    media_options options;
+    options.transport = media_transport::websocket;
+    return program_through(options, options, media_transport::websocket, media_transport::websocket,
+                           name);
+  }
 };
 
 void expect_studio_quality(const quality& q) {
@@ -105,11 +112,7 @@ TEST_F(sdk_audio_e2e, music_reaches_the_producer_over_udp_at_studio_quality) {
 }
 
 TEST_F(sdk_audio_e2e, music_reaches_the_producer_over_the_forced_websocket) {
-  media_options options;
-  options.transport = media_transport::websocket;
-  const auto q = program_through(options, options, media_transport::websocket,
-                                 media_transport::websocket, "websocket");
-  expect_studio_quality(q);
+  expect_studio_quality(program_over_forced_websocket("websocket"));
 }
 
 // Over wss:// the server writes most MediaFrames to the TLS stream itself
@@ -121,11 +124,7 @@ class sdk_audio_tls_e2e : public sdk_audio_e2e {
 };
 
 TEST_F(sdk_audio_tls_e2e, music_reaches_the_producer_over_the_forced_websocket_on_wss) {
-  media_options options;
-  options.transport = media_transport::websocket;
-  const auto q = program_through(options, options, media_transport::websocket,
-                                 media_transport::websocket, "websocket over wss");
-  expect_studio_quality(q);
+  expect_studio_quality(program_over_forced_websocket("websocket over wss"));
 }
 
 TEST_F(sdk_audio_e2e, falls_back_to_the_websocket_when_udp_is_black_holed) {
