@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -62,6 +63,19 @@ class resilience_e2e : public ::testing::Test {
     pqxx::connection conn(server.database_url());
     pqxx::read_transaction tx(conn);
     return tx.exec1(sql)[0].as<std::int64_t>();
+  }
+
+  /// Checks `condition` every 2 ms until it holds (true) or 20 s pass.
+  template <class Condition>
+  static bool until(Condition condition) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!condition()) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
   }
 };
 
@@ -173,15 +187,36 @@ TEST_F(resilience_e2e, group_commit_puts_many_intents_in_one_transaction) {
   for (int s = 0; s < 4; ++s) {
     clients.push_back(join(new_session(setup)));
   }
+  const auto batches_before = metric(server.port(), "controlroom_commit_batches_total");
   constexpr int per_client = 100;
-  // Pipelined: every intent is on the wire before the first answer is read.
+  auto submit = [&](raw_ws& c, int i) {
+    auto env = add_marker("g" + std::to_string(i), i);
+    env.set_request_id(1000 + static_cast<std::uint64_t>(i));
+    c.send(env);
+  };
+
+  // The test holds the log's table, so the first intent's commit waits for
+  // it with that intent alone, and every later one queues behind it.
+  pqxx::connection holder(server.database_url());
+  pqxx::work hold(holder);
+  hold.exec0("LOCK TABLE session_events IN EXCLUSIVE MODE");
+  submit(*clients[0], 0);
+  ASSERT_TRUE(until([&] {
+    return query_int(
+               "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+               "AND datname = current_database()") == 1;
+  })) << "the first commit never waited for the table";
+  // Pipelined: every other intent is on the wire before any answer is read.
   for (auto& c : clients) {
-    for (int i = 0; i < per_client; ++i) {
-      auto env = add_marker("g" + std::to_string(i), i);
-      env.set_request_id(1000 + static_cast<std::uint64_t>(i));
-      c->send(env);
+    for (int i = c == clients.front() ? 1 : 0; i < per_client; ++i) {
+      submit(*c, i);
     }
   }
+  ASSERT_TRUE(until([&] {
+    return metric(server.port(), "controlroom_commit_queue_depth") == 4 * per_client - 1;
+  })) << "the intents never all queued";
+  hold.abort();  // lets the first commit through
+
   for (auto& c : clients) {
     int accepted = 0;
     while (accepted < per_client) {
@@ -193,10 +228,9 @@ TEST_F(resilience_e2e, group_commit_puts_many_intents_in_one_transaction) {
       }
     }
   }
-  const auto events = metric(server.port(), "controlroom_intents_accepted_total");
-  const auto batches = metric(server.port(), "controlroom_commit_batches_total");
-  EXPECT_EQ(events, 4.0 * per_client);
-  EXPECT_LT(batches, events / 4) << "group commit should batch pipelined intents";
+  EXPECT_EQ(metric(server.port(), "controlroom_intents_accepted_total"), 4.0 * per_client);
+  EXPECT_EQ(metric(server.port(), "controlroom_commit_batches_total") - batches_before, 2.0)
+      << "the first intent alone, then the other 399 in one transaction";
   EXPECT_EQ(query_int("SELECT count(*) FROM session_events"), 4 * per_client);
 }
 
