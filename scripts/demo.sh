@@ -37,7 +37,9 @@ if [ -z "$cr" ]; then
   cmake --build "$repo/build" -j"$(nproc)" --target controlroom
   cr=$repo/build/cli/controlroom
 fi
-curl -fsS "$url/healthz" >/dev/null || {
+# An https:// server with scripts/run.sh's self-signed certificate: the CLI
+# and curl trust it through CONTROLROOM_CA_FILE (run.sh prints it).
+curl -fsS ${CONTROLROOM_CA_FILE:+--cacert "$CONTROLROOM_CA_FILE"} "$url/healthz" >/dev/null || {
   echo "demo: no server at $url (start it with scripts/run.sh)" >&2
   exit 1
 }

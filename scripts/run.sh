@@ -172,7 +172,8 @@ Controlroom is running (controlroomd pid $server_pid).
   console         $base/console/
   UDP media       ports $port.. (one per worker)
   recordings      $recordings
-  TLS certificate $tls_dir/cert.pem (CONTROLROOM_TLS=1 serves https/wss with it)
+  TLS certificate $tls_dir/cert.pem (CONTROLROOM_TLS=1 serves https/wss with it;
+                  the CLI trusts it with CONTROLROOM_CA_FILE=$tls_dir/cert.pem)
   database        $db_url
   data            $pg_data (kept across runs)
 

@@ -27,7 +27,7 @@ CLI::App* add_api_command(CLI::App& group, const std::string& name, const std::s
   auto* cmd = group.add_subcommand(name, help);
   add_connection_options(cmd, *conn);
   cmd->callback([conn, run] {
-    http_client http(parse_server_url(conn->url), conn->token);
+    http_client http(server_of(*conn), conn->token);
     run(http, *conn);
   });
   return cmd;

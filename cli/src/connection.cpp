@@ -16,36 +16,71 @@ void add_connection_options(CLI::App* cmd, connection_options& o) {
       ->envname("CONTROLROOM_TOKEN")
       ->required();
   cmd->add_flag("--json", o.json, "print machine-readable JSON on stdout");
+  add_tls_options(cmd, o.trust);
+}
+
+void add_tls_options(CLI::App* cmd, tls_trust& trust) {
+  cmd->add_option("--ca-file", trust.ca_file,
+                  "https/wss: PEM certificate authorities to trust instead of the system's")
+      ->envname("CONTROLROOM_CA_FILE");
+  cmd->add_flag("--insecure", trust.insecure,
+                "https/wss: accept any certificate (FOR TESTING ONLY: no protection against an "
+                "impostor or eavesdropper)");
 }
 
 server_address parse_server_url(const std::string& url) {
   std::string rest = url;
+  server_address a;
   std::string default_port = "80";
-  for (const char* scheme : {"http://", "ws://"}) {
+  for (const auto& [scheme, tls] : {std::pair<std::string, bool>{"http://", false},
+                                    {"ws://", false},
+                                    {"https://", true},
+                                    {"wss://", true}}) {
     if (rest.rfind(scheme, 0) == 0) {
-      rest = rest.substr(std::string(scheme).size());
+      rest = rest.substr(scheme.size());
+      a.tls = tls;
+      default_port = tls ? "443" : "80";
+      break;
     }
   }
-  if (rest.rfind("https://", 0) == 0 || rest.rfind("wss://", 0) == 0) {
-    throw cli_error("TLS URLs (https://, wss://) are not supported yet: " + url, exit_usage);
-  }
   rest = rest.substr(0, rest.find('/'));
-  server_address a;
-  auto colon = rest.rfind(':');
-  a.host = rest.substr(0, colon);
-  a.port = colon == std::string::npos ? default_port : rest.substr(colon + 1);
-  if (a.host.empty() || a.port.empty() ||
-      a.port.find_first_not_of("0123456789") != std::string::npos) {
-    throw cli_error("not a server URL: '" + url + "' (expected http://HOST:PORT)", exit_usage);
+  rest = rest.substr(0, rest.find('?'));
+  std::string::size_type colon;
+  if (!rest.empty() && rest.front() == '[') {  // [IPv6]:port
+    const auto close = rest.find(']');
+    a.host = close == std::string::npos ? "" : rest.substr(1, close - 1);
+    colon = close == std::string::npos || close + 1 >= rest.size() ? std::string::npos : close + 1;
+    if (colon != std::string::npos && rest[colon] != ':') {
+      a.host.clear();
+    }
+  } else {
+    colon = rest.rfind(':');
+    a.host = rest.substr(0, colon);
   }
+  a.port = colon == std::string::npos ? default_port : rest.substr(colon + 1);
+  if (a.host.empty() || a.port.empty() || a.host.find_first_of(" /@") != std::string::npos ||
+      a.port.find_first_not_of("0123456789") != std::string::npos) {
+    throw cli_error(
+        "not a server URL: '" + url + "' (expected http://HOST:PORT or https://HOST:PORT)",
+        exit_usage);
+  }
+  return a;
+}
+
+server_address server_of(const connection_options& o) {
+  auto a = parse_server_url(o.url);
+  a.trust = o.trust;
   return a;
 }
 
 std::unique_ptr<controlroom::client> connect_client(const connection_options& o,
                                                     const std::string& client_name) {
   controlroom::client_config config;
-  config.url = parse_server_url(o.url).ws_url();
+  const auto server = server_of(o);
+  config.url = server.ws_url();
   config.token = o.token;
+  config.ca_file = server.trust.ca_file;
+  config.insecure_skip_verify = server.trust.insecure;
   config.client_name = client_name;
   auto c = std::make_unique<controlroom::client>(std::move(config));
   check(c->connect(), "connect to " + o.url);

@@ -1,8 +1,9 @@
 #pragma once
 
 // What every command that talks to a server takes: the server's URL (http://
-// or ws://, the same port serves both), a token, and --json; and the SDK
-// client built from them.
+// or ws://, the same port serves both; https:// or wss:// for a server with
+// TLS), a token, --json, and whom to trust for TLS; and the SDK client built
+// from them.
 
 #include <CLI/CLI.hpp>
 #include <controlroom/client.hpp>
@@ -12,26 +13,44 @@
 
 namespace controlroom::cli {
 
-struct connection_options {
-  std::string url;    ///< http://host:port or ws://host:port[/v1/control]
-  std::string token;  ///< an API token (CONTROLROOM_TOKEN)
-  bool json = false;  ///< machine-readable output on stdout
+/// Whom to trust for https:// and wss://. The default is the system's
+/// certificate authorities, and the certificate must name the URL's host.
+struct tls_trust {
+  std::string ca_file;    ///< PEM certificate authorities to trust instead
+  bool insecure = false;  ///< accept any certificate: for testing only
 };
 
-/// Adds URL (positional, or CONTROLROOM_URL), --token (or CONTROLROOM_TOKEN)
-/// and --json to `cmd`.
-void add_connection_options(CLI::App* cmd, connection_options& o);
+struct connection_options {
+  std::string url;    ///< http(s)://host:port or ws(s)://host:port[/v1/control]
+  std::string token;  ///< an API token (CONTROLROOM_TOKEN)
+  bool json = false;  ///< machine-readable output on stdout
+  tls_trust trust;
+};
 
-/// host and port of the server's URL.
+/// Adds URL (positional, or CONTROLROOM_URL), --token (or CONTROLROOM_TOKEN),
+/// --json and the TLS options to `cmd`.
+void add_connection_options(CLI::App* cmd, connection_options& o);
+/// Adds --ca-file (or CONTROLROOM_CA_FILE) and --insecure to `cmd`.
+void add_tls_options(CLI::App* cmd, tls_trust& trust);
+
+/// How to reach the server: host, port, whether over TLS and whom to trust.
 struct server_address {
   std::string host;
   std::string port;
-  std::string ws_url() const { return "ws://" + host + ":" + port + "/v1/control"; }
-  std::string http_url() const { return "http://" + host + ":" + port; }
+  bool tls = false;
+  tls_trust trust;
+  std::string ws_url() const { return (tls ? "wss://" : "ws://") + host_port() + "/v1/control"; }
+  std::string http_url() const { return (tls ? "https://" : "http://") + host_port(); }
+  std::string host_port() const {
+    return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + port;
+  }
 };
 
-/// Parses http://, ws:// or bare host:port; throws cli_error (usage) otherwise.
+/// Parses http://, https://, ws://, wss:// or bare host:port (plain; the
+/// port defaults to 80, or 443 with TLS); throws cli_error (usage) otherwise.
 server_address parse_server_url(const std::string& url);
+/// The server of `o.url`, with `o.trust`.
+server_address server_of(const connection_options& o);
 
 /// A connected, authenticated SDK client; throws cli_error on failure.
 std::unique_ptr<controlroom::client> connect_client(const connection_options& o,

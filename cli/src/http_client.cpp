@@ -2,51 +2,37 @@
 
 #include <filesystem>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
 #include "cli_error.hpp"
+#include "server_stream.hpp"
 
 namespace controlroom::cli {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
-using tcp = boost::asio::ip::tcp;
 
 namespace {
-
-constexpr auto io_timeout = std::chrono::seconds(30);
-
-struct connected {
-  boost::asio::io_context io;
-  beast::tcp_stream stream{io};
-};
-
-void open(connected& c, const server_address& s) {
-  beast::error_code ec;
-  tcp::resolver resolver(c.io);
-  auto results = resolver.resolve(s.host, s.port, ec);
-  if (!ec) {
-    c.stream.expires_after(io_timeout);
-    c.stream.connect(results, ec);
-  }
-  if (ec) {
-    throw cli_error("cannot reach " + s.http_url() + ": " + ec.message());
-  }
-}
 
 http::request<http::string_body> make_request(const std::string& method, const std::string& target,
                                               const server_address& s, const std::string& token) {
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-  req.set(http::field::host, s.host + ":" + s.port);
+  req.set(http::field::host, s.host_port());
   req.set(http::field::user_agent, "controlroom-cli/0.1");
   if (!token.empty()) {
     req.set(http::field::authorization, "Bearer " + token);
   }
   return req;
+}
+
+// A TLS server drops a plaintext request without a reply: say what that
+// likely means.
+std::string tls_hint(const beast::error_code& ec, const server_address& s) {
+  const bool dropped = ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
+                       ec == boost::asio::error::connection_reset;
+  return dropped && !s.tls ? " (if the server serves TLS, use https://)" : "";
 }
 
 }  // namespace
@@ -56,8 +42,7 @@ http_client::http_client(server_address server, std::string token)
 
 http_reply http_client::request(const std::string& method, const std::string& target,
                                 const std::string& body) {
-  connected c;
-  open(c, server_);
+  const auto stream = open_server_stream(server_);
   auto req = make_request(method, target, server_, token_);
   if (!body.empty()) {
     req.set(http::field::content_type, "application/json");
@@ -65,15 +50,16 @@ http_reply http_client::request(const std::string& method, const std::string& ta
   }
   req.prepare_payload();
   beast::error_code ec;
-  http::write(c.stream, req, ec);
+  http::write(*stream, req, ec);
   beast::flat_buffer buffer;
   http::response<http::string_body> res;
   if (!ec) {
-    http::read(c.stream, buffer, res, ec);
+    http::read(*stream, buffer, res, ec);
   }
   if (ec) {
-    throw cli_error(method + " " + target + ": " + ec.message());
+    throw cli_error(method + " " + target + ": " + ec.message() + tls_hint(ec, server_));
   }
+  stream->close();
   return {res.result_int(), std::move(res.body())};
 }
 
@@ -119,22 +105,21 @@ std::uint64_t http_client::download(
   if (resume && std::filesystem::exists(path, fs_ec)) {
     have = std::filesystem::file_size(path, fs_ec);
   }
-  connected c;
-  open(c, server_);
+  const auto stream = open_server_stream(server_);
   auto req = make_request("GET", target, server_, token_);
   if (have > 0) {
     req.set(http::field::range, "bytes=" + std::to_string(have) + "-");
   }
   beast::error_code ec;
-  http::write(c.stream, req, ec);
+  http::write(*stream, req, ec);
   beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(boost::none);  // take files are as long as takes are
   if (!ec) {
-    http::read_header(c.stream, buffer, parser, ec);
+    http::read_header(*stream, buffer, parser, ec);
   }
   if (ec) {
-    throw cli_error("download " + target + ": " + ec.message());
+    throw cli_error("download " + target + ": " + ec.message() + tls_hint(ec, server_));
   }
   const unsigned status = parser.get().result_int();
   if (status == 416 && have > 0) {
@@ -142,7 +127,7 @@ std::uint64_t http_client::download(
   }
   if (status != 200 && status != 206) {
     http::response_parser<http::string_body> rest(std::move(parser));
-    http::read(c.stream, buffer, rest, ec);
+    http::read(*stream, buffer, rest, ec);
     fail_http({status, rest.get().body()}, "download " + target);
   }
   if (status == 200) {
@@ -157,8 +142,7 @@ std::uint64_t http_client::download(
   while (!parser.is_done()) {
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
-    c.stream.expires_after(io_timeout);
-    http::read(c.stream, buffer, parser, ec);
+    http::read(*stream, buffer, parser, ec);
     if (ec == http::error::need_buffer) {
       ec = {};
     }
@@ -176,6 +160,7 @@ std::uint64_t http_client::download(
     progress(have, total);
   }
   std::fclose(f);
+  stream->close();
   return have;
 }
 

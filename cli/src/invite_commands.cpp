@@ -41,7 +41,7 @@ void add_create(CLI::App& group) {
   cmd->add_option("--label", o->label, "who it is for");
   cmd->callback([o] {
     parse_role(o->role);  // a typo is a usage error, before any request
-    const auto server = parse_server_url(o->conn.url);
+    const auto server = server_of(o->conn);
     http_client http(server, o->conn.token);
     object body{{"role", o->role}, {"max_uses", o->uses}, {"label", o->label}};
     if (o->expires > 0) {
@@ -66,7 +66,7 @@ void add_list(CLI::App& group) {
   add_connection_options(cmd, o->conn);
   cmd->add_option("session", o->session, "session id (UUID)")->required();
   cmd->callback([o] {
-    http_client http(parse_server_url(o->conn.url), o->conn.token);
+    http_client http(server_of(o->conn), o->conn.token);
     show(o->conn.json, http.json("GET", "/api/v1/sessions/" + o->session + "/invites"),
          [](const boost::json::value& v) {
            for (const auto& i : v.at("invites").as_array()) {
@@ -83,7 +83,7 @@ void add_revoke(CLI::App& group) {
   add_connection_options(cmd, o->conn);
   cmd->add_option("id", *id, "invite id (UUID), from `invites list`")->required();
   cmd->callback([o, id] {
-    http_client http(parse_server_url(o->conn.url), o->conn.token);
+    http_client http(server_of(o->conn), o->conn.token);
     show(o->conn.json, http.json("DELETE", "/api/v1/invites/" + *id),
          [](const boost::json::value& r) {
            std::printf("revoked %s\n", r.at("revoked").as_string().c_str());
@@ -105,11 +105,12 @@ void add_redeem(CLI::App& group) {
   cmd->add_option("--token", o->conn.token, "redeem as this token's user (default: a new guest)");
   cmd->add_option("--name", *name, "the new guest's name (default: guest-…)");
   cmd->add_flag("--json", o->conn.json, "print machine-readable JSON on stdout");
+  add_tls_options(cmd, o->conn.trust);
   cmd->callback([o, code, name] {
     if (!o->conn.token.empty() && !name->empty()) {
       throw cli_error("--name names a new guest; it does not go with --token", exit_usage);
     }
-    http_client http(parse_server_url(o->conn.url), o->conn.token);
+    http_client http(server_of(o->conn), o->conn.token);
     object body{{"code", *code}};
     if (!name->empty()) {
       body["name"] = *name;

@@ -38,7 +38,7 @@ void add_takes_command(CLI::App& app) {
   cmd->add_option("session", *session, "session id (UUID)")->required();
   cmd->add_option("--song", *song, "only this song's takes (s3)");
   cmd->callback([=] {
-    auto server = parse_server_url(conn->url);
+    auto server = server_of(*conn);
     http_client http(server, conn->token);
     std::string target = "/api/v1/sessions/" + *session + "/takes";
     if (!song->empty()) {
@@ -64,7 +64,7 @@ void add_download_command(CLI::App& app) {
   cmd->add_option("-o,--output", *out, "where to write it (default: FILE_ID.opus)");
   cmd->add_flag("--resume", *resume, "continue a partial download (HTTP Range)");
   cmd->callback([=] {
-    http_client http(parse_server_url(conn->url), conn->token);
+    http_client http(server_of(*conn), conn->token);
     const std::string path = out->empty() ? *file_id + ".opus" : *out;
     const bool bar = !conn->json && isatty(STDERR_FILENO) == 1;
     auto bytes =

@@ -6,6 +6,9 @@
 #   live_server_start PATH/TO/controlroomd WORKDIR
 #   -> LIVE_PORT, LIVE_HTTP (http://127.0.0.1:PORT), LIVE_WS (ws://...),
 #      LIVE_ADMIN_TOKEN, LIVE_DB_URL
+#
+# With LIVE_TLS_CERT and LIVE_TLS_KEY set (PEM files) the server serves TLS
+# instead, and LIVE_HTTP and LIVE_WS are https:// and wss:// URLs.
 
 live_server_pid=
 live_server_db=
@@ -21,12 +24,17 @@ live_server_start() {
   "$bin" migrate --database-url="$LIVE_DB_URL" >/dev/null
   LIVE_ADMIN_TOKEN=$("$bin" admin-token --database-url="$LIVE_DB_URL" --user ops)
   mkdir -p "$work/recordings"
-  "$bin" serve --database-url="$LIVE_DB_URL" --port=0 --media-port=0 --workers=1 \
+  local tls=() scheme=http
+  if [ -n "${LIVE_TLS_CERT:-}" ]; then
+    tls=(--tls-cert-file="$LIVE_TLS_CERT" --tls-key-file="$LIVE_TLS_KEY")
+    scheme=https
+  fi
+  "$bin" serve --database-url="$LIVE_DB_URL" --port=0 --media-port=0 --workers=1 "${tls[@]}" \
     --recordings-dir="$work/recordings" --log-level=warn >"$work/server.out" 2>"$work/server.log" &
   live_server_pid=$!
   LIVE_PORT=
   for _ in $(seq 1 200); do
-    LIVE_PORT=$(sed -n 's|^controlroomd ready: http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/server.out")
+    LIVE_PORT=$(sed -n "s|^controlroomd ready: $scheme://127.0.0.1:\([0-9]*\)/.*|\1|p" "$work/server.out")
     [ -n "$LIVE_PORT" ] && break
     kill -0 "$live_server_pid" 2>/dev/null || {
       echo "FAIL: controlroomd exited: $(cat "$work/server.log")" >&2
@@ -38,8 +46,8 @@ live_server_start() {
     echo "FAIL: controlroomd printed no ready banner" >&2
     return 1
   }
-  LIVE_HTTP="http://127.0.0.1:$LIVE_PORT"
-  LIVE_WS="ws://127.0.0.1:$LIVE_PORT"
+  LIVE_HTTP="$scheme://127.0.0.1:$LIVE_PORT"
+  LIVE_WS="${scheme/http/ws}://127.0.0.1:$LIVE_PORT"
 }
 
 live_server_stop() {
