@@ -15,21 +15,11 @@ cr=$1
 server_bin=$2
 src=$3
 alsa_plugin=${4:-}
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
 # shellcheck source=lib/live_server.sh
 source "$src/tests/process/lib/live_server.sh"
-work=$(mktemp -d)
-cleanup() {
-  live_server_stop
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=lib/cli_checks.sh
+source "$src/tests/process/lib/cli_checks.sh"
 
-# json FILE EXPR: evaluates a Python expression over the parsed JSON `j`.
-json() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 # Waits (5 s at most) until a background join says on stderr (file $1) that
 # it is in; $2 names it in the failure.
 wait_joined() {
@@ -38,13 +28,6 @@ wait_joined() {
     sleep 0.05
   done
   fail "$2 did not join: $(cat "$1")"
-}
-# expect_status N CMD...: runs CMD, which must exit with N.
-expect_status() {
-  local want=$1 rc=0
-  shift
-  "$@" >"$work/out" 2>"$work/err" || rc=$?
-  [ "$rc" -eq "$want" ] || fail "$* exited $rc, expected $want: $(cat "$work/err")"
 }
 
 # Help and usage, without a server.

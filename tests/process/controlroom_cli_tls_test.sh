@@ -11,27 +11,10 @@ set -euo pipefail
 cr=$1
 server_bin=$2
 src=$3
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
 # shellcheck source=lib/live_server.sh
 source "$src/tests/process/lib/live_server.sh"
-work=$(mktemp -d)
-cleanup() {
-  live_server_stop
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-json() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
-# expect_status N CMD...: runs CMD, which must exit with N (stderr in $work/err).
-expect_status() {
-  local want=$1 rc=0
-  shift
-  "$@" >"$work/out" 2>"$work/err" || rc=$?
-  [ "$rc" -eq "$want" ] || fail "$* exited $rc, expected $want: $(cat "$work/err")"
-}
+# shellcheck source=lib/cli_checks.sh
+source "$src/tests/process/lib/cli_checks.sh"
 
 # The server's certificate names 127.0.0.1 only; an unrelated one names
 # another host.
