@@ -118,6 +118,10 @@ echo
 echo "== 5. side by side with Mumble"
 BENCH_SKIP_BUILD=1 BENCH_OUT_DIR="$out" MEDIA_BENCH_BUILD_DIR="$build" bash bench/run-peer-bench.sh
 
+# Step 5 alternates the servers over PEER_BENCH_ROUNDS rounds (default 3);
+# the passes below, one round each unless PEER_BENCH_EXTRA_ROUNDS says more.
+extra_rounds=${PEER_BENCH_EXTRA_ROUNDS:-1}
+
 echo
 echo "== 5b. side by side with Mumble, controlroomd with one network worker"
 # Mumble relays UDP on one thread and serves TLS on one; our default is a
@@ -126,7 +130,7 @@ echo "== 5b. side by side with Mumble, controlroomd with one network worker"
 # PEER_BENCH_ONE_WORKER=0 skips this pass.
 if [ "${PEER_BENCH_ONE_WORKER:-1}" = 1 ]; then
   mkdir -p "$out/one_worker"
-  PEER_BENCH_WORKERS=1 BENCH_SKIP_BUILD=1 BENCH_OUT_DIR="$out/one_worker" \
+  PEER_BENCH_ROUNDS=$extra_rounds PEER_BENCH_WORKERS=1 BENCH_SKIP_BUILD=1 BENCH_OUT_DIR="$out/one_worker" \
     MEDIA_BENCH_BUILD_DIR="$build" bash bench/run-peer-bench.sh
 fi
 
@@ -137,7 +141,7 @@ echo "== 5c. side by side with Mumble, past Mumble's saturation"
 # PEER_BENCH_HIGH_LOAD=0 skips this pass.
 if [ "${PEER_BENCH_HIGH_LOAD:-1}" = 1 ]; then
   mkdir -p "$out/high_load"
-  PEER_BENCH_UDP_LADDER=100,150,200 PEER_BENCH_TCP_LADDER=50,75,100 PEER_BENCH_TCP_PLAIN=0 \
+  PEER_BENCH_ROUNDS=$extra_rounds PEER_BENCH_UDP_LADDER=100,150,200 PEER_BENCH_TCP_LADDER=50,75,100 PEER_BENCH_TCP_PLAIN=0 \
     BENCH_SKIP_BUILD=1 BENCH_OUT_DIR="$out/high_load" MEDIA_BENCH_BUILD_DIR="$build" \
     bash bench/run-peer-bench.sh
 fi
@@ -151,9 +155,9 @@ echo "== 5d. side by side with Mumble, both generators' listeners polling"
 # PEER_BENCH_POLLING=0 skips this pass.
 if [ "${PEER_BENCH_POLLING:-1}" = 1 ]; then
   mkdir -p "$out/polling/one_worker"
-  PEER_BENCH_RECEIVE_WAIT=poll PEER_BENCH_TCP_PLAIN=0 BENCH_SKIP_BUILD=1 \
+  PEER_BENCH_ROUNDS=$extra_rounds PEER_BENCH_RECEIVE_WAIT=poll PEER_BENCH_TCP_PLAIN=0 BENCH_SKIP_BUILD=1 \
     BENCH_OUT_DIR="$out/polling" MEDIA_BENCH_BUILD_DIR="$build" bash bench/run-peer-bench.sh
-  PEER_BENCH_RECEIVE_WAIT=poll PEER_BENCH_TCP_PLAIN=0 PEER_BENCH_WORKERS=1 BENCH_SKIP_BUILD=1 \
+  PEER_BENCH_ROUNDS=$extra_rounds PEER_BENCH_RECEIVE_WAIT=poll PEER_BENCH_TCP_PLAIN=0 PEER_BENCH_WORKERS=1 BENCH_SKIP_BUILD=1 \
     BENCH_OUT_DIR="$out/polling/one_worker" MEDIA_BENCH_BUILD_DIR="$build" \
     bash bench/run-peer-bench.sh
 fi

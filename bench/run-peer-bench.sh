@@ -38,6 +38,12 @@
 #   server's default of one per core (Mumble relays UDP on one thread and
 #   serves TLS on one).
 #
+#   PEER_BENCH_ROUNDS (default 3) measures each path that many times,
+#   alternating the servers (ours, Mumble; Mumble, ours; ours, Mumble ...),
+#   so that a machine whose speed drifts during the run (a VM's does:
+#   docs/benchmarks.md, run 6) weighs on both alike. Round r writes
+#   peer_*_rR.json; peer_compare.py pools the rounds and shows each.
+#
 #   bench/run-peer-bench.sh
 #
 # Prints each server's table, then the comparison (bench/peer_compare.py),
@@ -97,23 +103,35 @@ mkdir -p "$out"
 # UDP media is sealed by the datagram AEAD, not TLS: the UDP run's control
 # plane stays on plain ws://.
 CONTROLROOM_BENCH_TLS=0 controlroomd_start "$build" "${crd_opts[@]}"
-murmur_start
-echo "controlroomd pid $crd_pid ($crd_ws), murmurd pid $murmur_pid (port $murmur_port), $(murmurd -version 2>&1 | grep -o 'murmurd -- .*')"
+echo "controlroomd pid $crd_pid ($crd_ws), $(murmurd -version 2>&1 | grep -o 'murmurd -- .*')"
 echo "both load generators' listeners: --receive-wait $receive_wait"
 
 common=(--participants "$participants" --seconds "$seconds" --frame-ms 5
   --receive-wait "$receive_wait")
-echo
-echo "== UDP: controlroomd (AES-256-GCM sealed media), rooms $udp_ladder"
-"$build/bench/media_load" --url "$crd_ws" --token "$crd_token" --server-pid "$crd_pid" \
-  --mode ladder --ladder "$udp_ladder" "${common[@]}" --opus-bytes 160 --redundancy 1 \
-  --json "$out/peer_controlroom_udp.json"
-echo
-echo "== UDP: Mumble (OCB2-AES128), rooms $udp_ladder"
-"$build/bench/mumble_load" --port "$murmur_port" --superuser-password "$murmur_password" \
-  --server-pid "$murmur_pid" --transport udp --rooms "$udp_ladder" "${common[@]}" \
-  --opus-bytes "$opus_bytes" --json "$out/peer_mumble_udp.json" ||
-  echo "run-peer-bench: mumble_load (UDP) failed; the comparison lacks its steps" >&2
+rounds=${PEER_BENCH_ROUNDS:-3}
+
+ours_udp() {
+  echo
+  echo "== UDP, round $1: controlroomd (AES-256-GCM sealed media), rooms $udp_ladder"
+  "$build/bench/media_load" --url "$crd_ws" --token "$crd_token" --server-pid "$crd_pid" \
+    --mode ladder --ladder "$udp_ladder" "${common[@]}" --opus-bytes 160 --redundancy 1 \
+    --json "$out/peer_controlroom_udp_r$1.json"
+}
+# murmurd is restarted for every run: each one starts from an empty server.
+mumble_run() {
+  local round=$1 transport=$2 ladder=$3
+  murmur_stop
+  murmur_start
+  "$build/bench/mumble_load" --port "$murmur_port" --superuser-password "$murmur_password" \
+    --server-pid "$murmur_pid" --transport "$transport" --rooms "$ladder" "${common[@]}" \
+    --opus-bytes "$opus_bytes" --json "$out/peer_mumble_${transport}_r$round.json" ||
+    echo "run-peer-bench: mumble_load ($transport, round $round) failed; the comparison lacks its steps" >&2
+}
+mumble_udp() {
+  echo
+  echo "== UDP, round $1: Mumble (OCB2-AES128), rooms $udp_ladder"
+  mumble_run "$1" udp "$udp_ladder"
+}
 tcp_fallback() {
   local json=$1
   shift
@@ -121,34 +139,45 @@ tcp_fallback() {
     --transport websocket --mode ladder --ladder "$tcp_ladder" "${common[@]}" --opus-bytes 160 \
     --redundancy 1 --json "$json"
 }
-# Each TCP run gets a fresh server process on the same database, as Mumble
-# gets a fresh server below.
-if [ "$tcp_tls" = 1 ]; then
-  if [ "$tcp_plain" = 1 ]; then
-    CONTROLROOM_BENCH_TLS=0 controlroomd_restart "${crd_opts[@]}"
-    echo
-    echo "== TCP (not compared): controlroomd WebSocket fallback over plain ws://, rooms $tcp_ladder"
-    tcp_fallback "$out/peer_controlroom_websocket_plain.json"
-  fi
-  CONTROLROOM_BENCH_TLS=1 controlroomd_restart "${crd_opts[@]}"
+ours_tcp() {
   echo
-  echo "== TCP: controlroomd WebSocket fallback over wss:// ($crd_ws), rooms $tcp_ladder"
-  tcp_fallback "$out/peer_controlroom_websocket.json" --ca-file "$crd_ca"
-else
+  if [ "$tcp_tls" = 1 ]; then
+    echo "== TCP, round $1: controlroomd WebSocket fallback over wss:// ($crd_ws), rooms $tcp_ladder"
+    tcp_fallback "$out/peer_controlroom_websocket_r$1.json" --ca-file "$crd_ca"
+  else
+    echo "== TCP, round $1: controlroomd WebSocket fallback over plain ws:// (PEER_BENCH_TCP_TLS=0), rooms $tcp_ladder"
+    tcp_fallback "$out/peer_controlroom_websocket_r$1.json"
+  fi
+}
+mumble_tcp() {
+  echo
+  echo "== TCP, round $1: Mumble UDPTunnel over TLS, rooms $tcp_ladder"
+  mumble_run "$1" tcp "$tcp_ladder"
+}
+# Odd rounds measure ours first, even rounds Mumble first.
+alternate() {
+  local path=$1 r
+  for r in $(seq 1 "$rounds"); do
+    if [ $((r % 2)) = 1 ]; then
+      "ours_$path" "$r"
+      "mumble_$path" "$r"
+    else
+      "mumble_$path" "$r"
+      "ours_$path" "$r"
+    fi
+  done
+}
+
+rm -f "$out"/peer_*.json
+alternate udp
+if [ "$tcp_tls" = 1 ] && [ "$tcp_plain" = 1 ]; then
   CONTROLROOM_BENCH_TLS=0 controlroomd_restart "${crd_opts[@]}"
   echo
-  echo "== TCP: controlroomd WebSocket fallback over plain ws:// (PEER_BENCH_TCP_TLS=0), rooms $tcp_ladder"
-  tcp_fallback "$out/peer_controlroom_websocket.json"
+  echo "== TCP (not compared): controlroomd WebSocket fallback over plain ws://, rooms $tcp_ladder"
+  tcp_fallback "$out/peer_controlroom_websocket_plain.json"
 fi
-echo
-echo "== TCP: Mumble UDPTunnel over TLS, rooms $tcp_ladder"
-# A fresh Mumble server: the UDP run's users are still connected to the first.
-murmur_stop
-murmur_start
-"$build/bench/mumble_load" --port "$murmur_port" --superuser-password "$murmur_password" \
-  --server-pid "$murmur_pid" --transport tcp --rooms "$tcp_ladder" "${common[@]}" \
-  --opus-bytes "$opus_bytes" --json "$out/peer_mumble_tcp.json" ||
-  echo "run-peer-bench: mumble_load (TCP) failed; the comparison lacks its steps" >&2
+CONTROLROOM_BENCH_TLS=$tcp_tls controlroomd_restart "${crd_opts[@]}"
+alternate tcp
 
 echo
 python3 bench/peer_compare.py "$out" | tee "$out/peer_comparison.txt"
