@@ -13,6 +13,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "net/socket_bio.hpp"
+
 namespace controlroom::server {
 
 namespace asio = boost::asio;
@@ -81,9 +83,16 @@ state::state(asio::ip::tcp::socket s, ssl_ctx_st* ctx)
   if (ssl == nullptr) {
     throw std::runtime_error("SSL_new failed: " + std::to_string(ERR_get_error()));
   }
-  // OpenSSL reads and writes the descriptor itself, so it must never block.
+  // OpenSSL reads and writes the descriptor itself, so it must never block,
+  // and through our BIO, so that a write to a connection the peer has gone
+  // from fails with EPIPE instead of raising SIGPIPE.
   socket.non_blocking(true);
-  SSL_set_fd(ssl, socket.native_handle());
+  BIO* bio = new_socket_bio(socket.native_handle());
+  if (bio == nullptr) {
+    SSL_free(ssl);
+    throw std::runtime_error("BIO_new failed: " + std::to_string(ERR_get_error()));
+  }
+  SSL_set_bio(ssl, bio, bio);
   SSL_set_accept_state(ssl);
   // TLS 1.2 renegotiation is refused (OpenSSL 3 refuses a client's by
   // default; this keeps it so whatever the library's defaults): it lets a
