@@ -44,7 +44,7 @@ def runs(out_dir, stem):
             with open(path) as f:
                 found[int(m.group(1) or 0)] = {s["sessions"]: s for s in json.load(f)["steps"]}
     if not found:
-        raise FileNotFoundError(os.path.join(out_dir, stem + "_r*.json"))
+        raise FileNotFoundError(2, "no such file", os.path.join(out_dir, stem + "_r*.json"))
     return found
 
 
@@ -103,7 +103,7 @@ def main():
         try:
             ours_runs, theirs_runs = runs(out_dir, ours), runs(out_dir, theirs)
         except FileNotFoundError as e:
-            print(f"{name}: missing {e.filename}")
+            print(f"{name}: not measured (no {e.filename or e.args[0]})")
             continue
         a, b = pooled(ours_runs), pooled(theirs_runs)
         rounds = sorted(set(ours_runs) & set(theirs_runs))
