@@ -73,11 +73,28 @@ server_address server_of(const connection_options& o) {
   return a;
 }
 
+namespace {
+
+// What the server takes as a session id in the hint (protocol §1); anything
+// else would be ignored there, so it is not sent.
+bool hintable(const std::string& session) {
+  return !session.empty() && session.size() <= 64 &&
+         session.find_first_not_of(
+             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+             "0123456789-_") == std::string::npos;
+}
+
+}  // namespace
+
 std::unique_ptr<controlroom::client> connect_client(const connection_options& o,
-                                                    const std::string& client_name) {
+                                                    const std::string& client_name,
+                                                    const std::string& session) {
   controlroom::client_config config;
   const auto server = server_of(o);
   config.url = server.ws_url();
+  if (hintable(session)) {
+    config.url += "?session=" + session;
+  }
   config.token = o.token;
   config.ca_file = server.trust.ca_file;
   config.insecure_skip_verify = server.trust.insecure;

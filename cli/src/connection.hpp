@@ -53,8 +53,12 @@ server_address parse_server_url(const std::string& url);
 server_address server_of(const connection_options& o);
 
 /// A connected, authenticated SDK client; throws cli_error on failure.
+/// `session`, when the command is about to join it, is named in the upgrade
+/// (`?session=`, docs/protocol.md §1) so that the server serves the
+/// connection on that session's thread.
 std::unique_ptr<controlroom::client> connect_client(const connection_options& o,
-                                                    const std::string& client_name);
+                                                    const std::string& client_name,
+                                                    const std::string& session = {});
 
 /// "engineer" -> role::engineer; throws cli_error (usage) for anything else.
 controlroom::role parse_role(const std::string& name);

@@ -28,7 +28,7 @@ constexpr std::int64_t max_aligned_gap = 48'000LL * 600;
 join_session::join_session(const connection_options& conn, const std::string& session,
                            const std::vector<std::string>& roles,
                            const std::vector<std::string>& hear, bool align)
-    : client_(connect_client(conn, "controlroom-cli/0.1")), session_(session) {
+    : client_(connect_client(conn, "controlroom-cli/0.1", session)), session_(session) {
   std::vector<role> as;
   for (const auto& r : roles) {
     as.push_back(parse_role(r));

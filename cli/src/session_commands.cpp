@@ -33,7 +33,7 @@ CLI::App* add_session_command(CLI::App& app, const std::string& name, const std:
 }
 
 std::unique_ptr<controlroom::client> join(const session_target& t) {
-  auto c = connect_client(t.conn, "controlroom-cli/0.1");
+  auto c = connect_client(t.conn, "controlroom-cli/0.1", t.session);
   std::vector<role> roles;
   for (const auto& r : t.roles) {
     roles.push_back(parse_role(r));

@@ -44,6 +44,55 @@ expect_status 2 "$cr" whoami ftp://nowhere --token x
 expect_status 1 "$cr" whoami http://127.0.0.1:1 --token x
 grep -q "connect to" "$work/err" || fail "no clear connection error: $(cat "$work/err")"
 
+# `join` and the one-shot session commands name their session in the
+# WebSocket upgrade (`?session=`, a placement hint: protocol §1). A
+# listener that records the upgrade request and refuses it shows what was
+# asked for.
+upgrade_target() {  # upgrade_target CMD ARGS... (URL first): the request line CMD sent
+  local port_file=$work/listener.port request=$work/upgrade.txt
+  rm -f "$port_file" "$request"
+  python3 - "$port_file" "$request" <<'PY' &
+import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+s.settimeout(10)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+c, _ = s.accept()
+c.settimeout(10)
+data = b""
+while b"\r\n\r\n" not in data:
+    chunk = c.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+with open(sys.argv[2], "wb") as f:
+    f.write(data)
+c.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+c.close()
+PY
+  local listener=$!
+  for _ in $(seq 1 100); do
+    [ -s "$port_file" ] && break
+    sleep 0.05
+  done
+  local cmd=$1
+  shift
+  expect_status 1 "$cr" "$cmd" "http://127.0.0.1:$(cat "$port_file")" "$@" --token x
+  wait "$listener" || fail "the recording listener failed"
+  head -n 1 "$request"
+}
+hinted=0b8e4a52-1d2c-4e55-9a1f-3c7d2f1e9b10
+[ "$(upgrade_target join "$hinted")" = "GET /v1/control?session=$hinted HTTP/1.1"$'\r' ] ||
+  fail "join did not name its session: $(head -n 1 "$work/upgrade.txt")"
+[ "$(upgrade_target marker "$hinted" --at 1 --label x)" = "GET /v1/control?session=$hinted HTTP/1.1"$'\r' ] ||
+  fail "marker did not name its session: $(head -n 1 "$work/upgrade.txt")"
+[ "$(upgrade_target whoami)" = "GET /v1/control HTTP/1.1"$'\r' ] ||
+  fail "whoami named a session: $(head -n 1 "$work/upgrade.txt")"
+
 # Sound cards for the device tests: a private ~/.asoundrc naming a playback
 # PCM that writes raw float frames to a file and a capture PCM that reads
 # them from one, both paced by the test plugin's clock. Only the commands
