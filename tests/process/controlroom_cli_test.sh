@@ -41,6 +41,13 @@ expect_status 2 "$cr"
 expect_status 2 "$cr" join
 expect_status 2 "$cr" rate http://127.0.0.1:1 s tk1 9 --token x
 expect_status 2 "$cr" whoami ftp://nowhere --token x
+expect_status 2 "$cr" whoami "https://[::1" --token x
+expect_status 2 "$cr" whoami "https://[::1]x" --token x
+expect_status 2 "$cr" whoami https://host:44x --token x
+grep -q "not a server URL" "$work/err" || fail "no clear URL error: $(cat "$work/err")"
+# Well-formed (an IPv6 literal, a default port): refused only for want of a server.
+expect_status 1 "$cr" whoami "http://[::1]:1" --token x
+grep -q "connect to" "$work/err" || fail "an IPv6 URL was not tried: $(cat "$work/err")"
 expect_status 1 "$cr" whoami http://127.0.0.1:1 --token x
 grep -q "connect to" "$work/err" || fail "no clear connection error: $(cat "$work/err")"
 
