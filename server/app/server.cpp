@@ -90,7 +90,8 @@ struct server::impl {
               live_session::dependencies{
                   writer, db, metrics, cfg.snapshot_every, cfg.resume_window, &files,
                   cfg.recordings_dir,
-                  recorder_timing{static_cast<std::uint64_t>(cfg.heal_window.count()) * 1000}}),
+                  recorder_timing{static_cast<std::uint64_t>(cfg.heal_window.count()) * 1000}},
+              cfg.worker_fill),
         svc{cfg, db, writer, rooms, metrics},
         api(db, metrics),
         net{svc, api, metrics, cfg, nullptr, {}},
@@ -118,6 +119,14 @@ struct server::impl {
         "controlroom_workers_realtime",
         "Network worker threads running under SCHED_FIFO (realtime_priority)",
         [this] { return static_cast<double>(workers.realtime_workers()); });
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+      registry.add_gauge_callback(
+          "controlroom_worker_load",
+          "Participants of the sessions on a network worker (a session nobody is in counts one); "
+          "new sessions fill the workers in order up to worker_fill",
+          [this, i] { return static_cast<double>(rooms.placement().load(i)); },
+          {{"worker", std::to_string(i)}});
+    }
   }
 
   config cfg;

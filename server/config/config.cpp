@@ -49,6 +49,14 @@ const std::vector<key_spec>& specs() {
       {"workers", "network worker threads (0: one per core)",
        [](config& c, const std::string& v) { c.workers = parse_int<unsigned>(v, 0, 256); },
        [](const config& c) { return std::to_string(c.workers); }},
+      {"worker_fill",
+       "participants a network worker takes before new sessions go to the next one; filling "
+       "workers in order costs less CPU per packet than spreading (0: spread sessions over the "
+       "least loaded workers)",
+       [](config& c, const std::string& v) {
+         c.worker_fill = parse_int<unsigned>(v, 0, 1'000'000);
+       },
+       [](const config& c) { return std::to_string(c.worker_fill); }},
       {"realtime_priority",
        "run the network workers under SCHED_FIFO at this priority, 1-99 (0: normal scheduling); "
        "needs CAP_SYS_NICE or RLIMIT_RTPRIO",

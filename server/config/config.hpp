@@ -17,9 +17,12 @@ namespace controlroom::server {
 
 struct config {
   std::string listen_address = "127.0.0.1";
-  std::uint16_t port = 7700;           // 0: any free port (tests)
-  unsigned workers = 0;                // network workers; 0: one per core
-  unsigned realtime_priority = 0;      // network workers under SCHED_FIFO (1..99); 0: off
+  std::uint16_t port = 7700;       // 0: any free port (tests)
+  unsigned workers = 0;            // network workers; 0: one per core
+  unsigned realtime_priority = 0;  // network workers under SCHED_FIFO (1..99); 0: off
+  // Participants a worker takes before new sessions go to the next (fill
+  // the workers in order); 0: spread sessions over the least loaded.
+  unsigned worker_fill = 512;
   std::string database_url;            // libpq URL; required
   unsigned db_pool_size = 2;           // database connections, one thread each
   std::size_t db_queue_limit = 10000;  // pending database jobs before requests fail fast

@@ -217,9 +217,8 @@ void on_media_frame(services& s, const std::shared_ptr<peer>& p, const v1::Clien
   // The relay works on the session's owner; a connection that named its
   // session in the upgrade is served there too, and its frames go straight
   // in (in order: all of one connection's frames take the same way).
-  if (s.rooms.on_owner_thread(session_id)) {
-    s.rooms.visit_live_here(
-        session_id, [&](live_session* live) { deliver_media_frame(live, p->id(), datagram); });
+  if (s.rooms.visit_if_live_here(
+          session_id, [&](live_session* live) { deliver_media_frame(live, p->id(), datagram); })) {
     return;
   }
   s.rooms.with_live_session(session_id, [id = p->id(), bytes = datagram](live_session* live) {

@@ -1,16 +1,38 @@
 #include "session/room_directory.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 
 #include "metrics/server_metrics.hpp"
 
 namespace controlroom::server {
 
-room_directory::room_directory(worker_set& workers, live_session::dependencies deps)
-    : workers_(workers), deps_(deps), sessions_(workers.size()) {}
+namespace {
 
-std::size_t room_directory::owner_of(const std::string& session_id) const {
-  return std::hash<std::string>{}(session_id) % workers_.size();
+// A session's share of its worker's load (session_placement): its
+// participants, and one while nobody is in it.
+std::int64_t weight(std::size_t people) {
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>(people));
+}
+
+}  // namespace
+
+room_directory::room_directory(worker_set& workers, live_session::dependencies deps,
+                               std::size_t fill)
+    : workers_(workers), deps_(deps), placement_(workers.size(), fill), sessions_(workers.size()) {}
+
+bool room_directory::visit_if_live_here(const std::string& session_id,
+                                        const std::function<void(live_session*)>& fn) {
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    if (workers_.on_worker(i)) {
+      if (!sessions_[i].contains(session_id)) {
+        return false;
+      }
+      visit(i, session_id, std::nullopt, fn);
+      return true;
+    }
+  }
+  return false;
 }
 
 void room_directory::unload_all(std::chrono::steady_clock::time_point deadline) {
@@ -30,6 +52,8 @@ void room_directory::unload_all(std::chrono::steady_clock::time_point deadline) 
         std::lock_guard lock(live_mutex_);
         for (const auto& [id, session] : sessions) {
           live_.erase(id);
+          placement_.adjust(i, 1 - weight(session->people().size()));
+          placement_.release(id, i);
         }
       }
       sessions.clear();  // destroyed here, on their owner
@@ -74,6 +98,14 @@ void room_directory::visit(std::size_t owner, const std::string& session_id,
       fn(nullptr);
       return;
     }
+    // Chosen when the work was posted; another worker may have placed it
+    // since (then it is loaded there, never twice).
+    if (const auto placed = placement_.claim(session_id, owner); placed != owner) {
+      workers_.post(placed, [this, placed, session_id, record = *create, fn] {
+        visit(placed, session_id, record, fn);
+      });
+      return;
+    }
     auto post_self = [this, owner, session_id](std::function<void(live_session&)> work) {
       workers_.post(owner, [this, owner, session_id, work = std::move(work)] {
         visit(owner, session_id, std::nullopt, [&](live_session* s) {
@@ -95,13 +127,18 @@ void room_directory::visit(std::size_t owner, const std::string& session_id,
   }
   // Hold a reference: fn may run work that ends with this entry erased.
   const auto session = it->second;
-  const auto before = static_cast<std::int64_t>(session->people().size());
+  const auto before = session->people().size();
   fn(session.get());
-  deps_.metrics.participants.add(static_cast<std::int64_t>(session->people().size()) - before);
+  const auto after = session->people().size();
+  deps_.metrics.participants.add(static_cast<std::int64_t>(after) -
+                                 static_cast<std::int64_t>(before));
+  placement_.adjust(owner, weight(after) - weight(before));
   const auto still = map.find(session_id);
   if (session->idle() && still != map.end() && still->second == session) {
     map.erase(still);
     deps_.metrics.sessions_live.add(-1);
+    placement_.adjust(owner, 1 - weight(after));
+    placement_.release(session_id, owner);
     std::lock_guard lock(live_mutex_);
     live_.erase(session_id);
   }

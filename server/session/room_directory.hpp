@@ -1,10 +1,11 @@
 #pragma once
 
-// Finds a session's live state on the worker that owns it. Ownership is a
-// hash of the session id over the workers, so no lock guards the sessions:
-// each worker's map is touched only by that worker's thread. A session is
-// loaded from the database when someone joins it and dropped from memory
-// once nobody is in it and nothing is in flight.
+// Finds a session's live state on the worker that owns it. A session is
+// placed on a worker when it is loaded (session_placement: new sessions fill
+// the workers in order) and stays there while live, so no lock guards the
+// sessions: each worker's map is touched only by that worker's thread. A
+// session is loaded from the database when someone joins it and dropped
+// from memory once nobody is in it and nothing is in flight.
 
 #include <chrono>
 #include <functional>
@@ -18,6 +19,7 @@
 
 #include "app/worker_set.hpp"
 #include "session/live_session.hpp"
+#include "session/session_placement.hpp"
 
 namespace controlroom::server {
 
@@ -26,9 +28,15 @@ class media_switch;
 
 class room_directory {
  public:
-  room_directory(worker_set& workers, live_session::dependencies deps);
+  /// `fill`: the load a worker takes before new sessions go to the next
+  /// (session_placement); 0 spreads them.
+  room_directory(worker_set& workers, live_session::dependencies deps, std::size_t fill = 0);
 
-  std::size_t owner_of(const std::string& session_id) const;
+  /// The worker a session lives on, or where it would be placed now.
+  std::size_t owner_of(const std::string& session_id) const {
+    return placement_.owner_of(session_id);
+  }
+  const session_placement& placement() const { return placement_; }
 
   /// Gives every worker's sessions that worker's media switch (index:
   /// worker). Call before the workers start.
@@ -49,18 +57,12 @@ class room_directory {
   /// Thread-safe.
   void with_live_session(const std::string& session_id, std::function<void(live_session*)> fn);
 
-  /// True on the thread of `session_id`'s owner, where visit_live_here()
-  /// may be called.
-  bool on_owner_thread(const std::string& session_id) const {
-    return workers_.on_worker(owner_of(session_id));
-  }
-  /// Runs `fn` with the live session, or nullptr, at once: ahead of work
-  /// already posted to the owner. Only on the owner's thread. For media
-  /// frames, which need not wait behind the queue (docs/protocol.md §7.1).
-  void visit_live_here(const std::string& session_id,
-                       const std::function<void(live_session*)>& fn) {
-    visit(owner_of(session_id), session_id, std::nullopt, fn);
-  }
+  /// When called on a worker where `session_id` is live, runs `fn` with it
+  /// at once (ahead of work already posted there) and returns true; else
+  /// returns false and does nothing. Takes no lock. For media frames, which
+  /// need not wait behind the queue (docs/protocol.md §7.1).
+  bool visit_if_live_here(const std::string& session_id,
+                          const std::function<void(live_session*)>& fn);
 
  private:
   using session_map = std::unordered_map<std::string, std::shared_ptr<live_session>>;
@@ -74,6 +76,7 @@ class room_directory {
 
   worker_set& workers_;
   live_session::dependencies deps_;
+  session_placement placement_;
   std::vector<session_map> sessions_;  // index: worker
   std::vector<media_switch*> media_;   // index: worker; empty: no media plane
   mutable std::mutex live_mutex_;      // guards live_ (read by the lease keeper)

@@ -178,4 +178,16 @@ TEST(config, realtime_priority_is_off_by_default_and_a_sched_fifo_priority_when_
 }
 
 }  // namespace
+TEST(config, worker_fill_defaults_to_512_participants_and_zero_spreads) {
+  config cfg;
+  EXPECT_EQ(cfg.worker_fill, 512u);
+  set_config_value(cfg, "worker-fill", "0", "t");
+  EXPECT_EQ(cfg.worker_fill, 0u);
+  set_config_value(cfg, "worker_fill", "2000", "t");
+  EXPECT_EQ(cfg.worker_fill, 2000u);
+  EXPECT_THROW(set_config_value(cfg, "worker_fill", "-1", "t"), config_error);
+  EXPECT_THROW(set_config_value(cfg, "worker_fill", "many", "t"), config_error);
+  EXPECT_EQ(cfg.worker_fill, 2000u) << "a refused value changes nothing";
+}
+
 }  // namespace controlroom::server
