@@ -17,6 +17,15 @@ void add_connection_options(CLI::App* cmd, connection_options& o) {
       ->required();
   cmd->add_flag("--json", o.json, "print machine-readable JSON on stdout");
   add_tls_options(cmd, o.trust);
+  add_timeout_option(cmd, o.timeout_seconds);
+}
+
+void add_timeout_option(CLI::App* cmd, double& seconds) {
+  cmd->add_option("--timeout", seconds,
+                  "HTTP requests and downloads: give up when the server has not answered (or "
+                  "sent more) for this many seconds (default 30; 0: wait forever)")
+      ->envname("CONTROLROOM_TIMEOUT")
+      ->check(CLI::Range(0.0, 86400.0));
 }
 
 void add_tls_options(CLI::App* cmd, tls_trust& trust) {
@@ -67,9 +76,15 @@ server_address parse_server_url(const std::string& url) {
   return a;
 }
 
+std::string timeout_text(std::chrono::milliseconds t) {
+  const auto ms = t.count();
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+}
+
 server_address server_of(const connection_options& o) {
   auto a = parse_server_url(o.url);
   a.trust = o.trust;
+  a.io_timeout = std::chrono::milliseconds(std::llround(o.timeout_seconds * 1000));
   return a;
 }
 

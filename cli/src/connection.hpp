@@ -6,6 +6,7 @@
 // from them.
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <controlroom/client.hpp>
 #include <memory>
 #include <string>
@@ -25,6 +26,7 @@ struct connection_options {
   std::string token;  ///< an API token (CONTROLROOM_TOKEN)
   bool json = false;  ///< machine-readable output on stdout
   tls_trust trust;
+  double timeout_seconds = 30;  ///< HTTP: the longest wait for the server (0: none)
 };
 
 /// Adds URL (positional, or CONTROLROOM_URL), --token (or CONTROLROOM_TOKEN),
@@ -32,6 +34,8 @@ struct connection_options {
 void add_connection_options(CLI::App* cmd, connection_options& o);
 /// Adds --ca-file (or CONTROLROOM_CA_FILE) and --insecure to `cmd`.
 void add_tls_options(CLI::App* cmd, tls_trust& trust);
+/// Adds --timeout SECONDS (or CONTROLROOM_TIMEOUT) to `cmd`.
+void add_timeout_option(CLI::App* cmd, double& seconds);
 
 /// How to reach the server: host, port, whether over TLS and whom to trust.
 struct server_address {
@@ -39,6 +43,10 @@ struct server_address {
   std::string port;
   bool tls = false;
   tls_trust trust;
+  /// The longest an HTTP request waits on one step (connecting, the TLS
+  /// handshake, each read or write: a download that keeps arriving is
+  /// never cut); zero: no limit.
+  std::chrono::milliseconds io_timeout{30'000};
   std::string ws_url() const { return (tls ? "wss://" : "ws://") + host_port() + "/v1/control"; }
   std::string http_url() const { return (tls ? "https://" : "http://") + host_port(); }
   std::string host_port() const {
@@ -49,7 +57,10 @@ struct server_address {
 /// Parses http://, https://, ws://, wss:// or bare host:port (plain; the
 /// port defaults to 80, or 443 with TLS); throws cli_error (usage) otherwise.
 server_address parse_server_url(const std::string& url);
-/// The server of `o.url`, with `o.trust`.
+/// "30 s", "1500 ms": a timeout as messages show it.
+std::string timeout_text(std::chrono::milliseconds t);
+
+/// The server of `o.url`, with `o.trust` and `o.timeout_seconds`.
 server_address server_of(const connection_options& o);
 
 /// A connected, authenticated SDK client; throws cli_error on failure.

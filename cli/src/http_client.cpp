@@ -27,9 +27,13 @@ http::request<http::string_body> make_request(const std::string& method, const s
   return req;
 }
 
-// A TLS server drops a plaintext request without a reply: say what that
-// likely means.
-std::string tls_hint(const beast::error_code& ec, const server_address& s) {
+// What an error likely means: a server that stopped answering, or a TLS
+// server that dropped a plaintext request without a reply.
+std::string error_hint(const beast::error_code& ec, const server_address& s) {
+  if (ec == boost::asio::error::timed_out) {
+    return " (no answer from " + s.http_url() + " within " + timeout_text(s.io_timeout) +
+           "; --timeout)";
+  }
   const bool dropped = ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
                        ec == boost::asio::error::connection_reset;
   return dropped && !s.tls ? " (if the server serves TLS, use https://)" : "";
@@ -57,7 +61,7 @@ http_reply http_client::request(const std::string& method, const std::string& ta
     http::read(*stream, buffer, res, ec);
   }
   if (ec) {
-    throw cli_error(method + " " + target + ": " + ec.message() + tls_hint(ec, server_));
+    throw cli_error(method + " " + target + ": " + ec.message() + error_hint(ec, server_));
   }
   stream->close();
   return {res.result_int(), std::move(res.body())};
@@ -119,7 +123,7 @@ std::uint64_t http_client::download(
     http::read_header(*stream, buffer, parser, ec);
   }
   if (ec) {
-    throw cli_error("download " + target + ": " + ec.message() + tls_hint(ec, server_));
+    throw cli_error("download " + target + ": " + ec.message() + error_hint(ec, server_));
   }
   const unsigned status = parser.get().result_int();
   if (status == 416 && have > 0) {
@@ -146,17 +150,18 @@ std::uint64_t http_client::download(
     if (ec == http::error::need_buffer) {
       ec = {};
     }
-    if (ec) {
-      std::fclose(f);
-      throw cli_error("download " + target + ": " + ec.message() +
-                      " (run again with --resume to continue)");
-    }
+    // What arrived is kept, also before an error: --resume goes on from it.
     const auto got = sizeof chunk - parser.get().body().size;
     if (std::fwrite(chunk, 1, got, f) != got) {
       std::fclose(f);
       throw cli_error("cannot write " + path);
     }
     have += got;
+    if (ec) {
+      std::fclose(f);
+      throw cli_error("download " + target + ": " + ec.message() + error_hint(ec, server_) +
+                      " (run again with --resume to continue)");
+    }
     progress(have, total);
   }
   std::fclose(f);

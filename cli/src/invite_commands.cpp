@@ -106,6 +106,7 @@ void add_redeem(CLI::App& group) {
   cmd->add_option("--name", *name, "the new guest's name (default: guest-…)");
   cmd->add_flag("--json", o->conn.json, "print machine-readable JSON on stdout");
   add_tls_options(cmd, o->conn.trust);
+  add_timeout_option(cmd, o->conn.timeout_seconds);
   cmd->callback([o, code, name] {
     if (!o->conn.token.empty() && !name->empty()) {
       throw cli_error("--name names a new guest; it does not go with --token", exit_usage);

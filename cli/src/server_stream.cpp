@@ -1,5 +1,8 @@
 #include "server_stream.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -19,13 +22,54 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+// Runs one asynchronous operation on `io` to its end, or until `timeout`
+// passes (zero: no limit); then closes `socket`, which ends the operation,
+// and reports asio::error::timed_out. `start(handler)` starts it. Every
+// blocking step of a stream goes through here, so a server that stops
+// answering cannot hang the command.
+template <class Start>
+std::size_t run_bounded(asio::io_context& io, tcp::socket& socket,
+                        std::chrono::milliseconds timeout, boost::system::error_code& ec,
+                        Start start) {
+  bool done = false;
+  std::size_t bytes = 0;
+  start([&](boost::system::error_code e, std::size_t n = 0) {
+    done = true;
+    ec = e;
+    bytes = n;
+  });
+  io.restart();
+  if (timeout.count() > 0) {
+    io.run_for(timeout);
+  } else {
+    io.run();
+  }
+  if (done) {
+    return bytes;
+  }
+  boost::system::error_code ignored;
+  socket.close(ignored);
+  io.restart();
+  io.run();  // the operation ends (aborted) before its state goes away
+  ec = asio::error::timed_out;
+  return 0;
+}
+
 tcp::socket connect_tcp(asio::io_context& io, const server_address& s) {
   boost::system::error_code ec;
   tcp::resolver resolver(io);
   auto results = resolver.resolve(s.host, s.port, ec);
   tcp::socket socket(io);
   if (!ec) {
-    asio::connect(socket, results, ec);
+    run_bounded(io, socket, s.io_timeout, ec, [&](auto handler) {
+      asio::async_connect(
+          socket, results,
+          [handler](boost::system::error_code e, const tcp::endpoint&) mutable { handler(e); });
+    });
+  }
+  if (ec == asio::error::timed_out) {
+    throw cli_error("cannot reach " + s.http_url() + ": no connection within " +
+                    timeout_text(s.io_timeout) + " (--timeout)");
   }
   if (ec) {
     throw cli_error("cannot reach " + s.http_url() + ": " + ec.message());
@@ -35,13 +79,16 @@ tcp::socket connect_tcp(asio::io_context& io, const server_address& s) {
 
 class plain_stream final : public server_stream {
  public:
-  explicit plain_stream(const server_address& s) : socket_(connect_tcp(io_, s)) {}
+  explicit plain_stream(const server_address& s)
+      : socket_(connect_tcp(io_, s)), timeout_(s.io_timeout) {}
 
   std::size_t read_into(asio::mutable_buffer into, boost::system::error_code& ec) override {
-    return socket_.read_some(into, ec);
+    return run_bounded(io_, socket_, timeout_, ec,
+                       [&](auto handler) { socket_.async_read_some(into, handler); });
   }
   std::size_t write_from(asio::const_buffer from, boost::system::error_code& ec) override {
-    return socket_.write_some(from, ec);
+    return run_bounded(io_, socket_, timeout_, ec,
+                       [&](auto handler) { socket_.async_write_some(from, handler); });
   }
   void close() override {
     boost::system::error_code ignored;
@@ -52,6 +99,7 @@ class plain_stream final : public server_stream {
  private:
   asio::io_context io_;
   tcp::socket socket_;
+  std::chrono::milliseconds timeout_;
 };
 
 ssl::context make_context(const server_address& s) {
@@ -81,21 +129,27 @@ ssl::context make_context(const server_address& s) {
 class tls_stream final : public server_stream {
  public:
   explicit tls_stream(const server_address& s)
-      : context_(make_context(s)), stream_(connect_tcp(io_, s), context_) {
+      : context_(make_context(s)), stream_(connect_tcp(io_, s), context_), timeout_(s.io_timeout) {
     handshake(s);
   }
 
   std::size_t read_into(asio::mutable_buffer into, boost::system::error_code& ec) override {
-    return stream_.read_some(into, ec);
+    return run_bounded(io_, stream_.next_layer(), timeout_, ec,
+                       [&](auto handler) { stream_.async_read_some(into, handler); });
   }
   std::size_t write_from(asio::const_buffer from, boost::system::error_code& ec) override {
-    return stream_.write_some(from, ec);
+    return run_bounded(io_, stream_.next_layer(), timeout_, ec,
+                       [&](auto handler) { stream_.async_write_some(from, handler); });
   }
   void close() override {
     // close_notify, then the socket; a server that already went away (or
-    // cut the TCP connection after its reply) is not an error here.
+    // cut the TCP connection after its reply, or does not answer the
+    // close_notify) is not an error here.
     boost::system::error_code ignored;
-    stream_.shutdown(ignored);
+    const auto shutdown_limit = std::chrono::milliseconds(1000);
+    run_bounded(io_, stream_.next_layer(),
+                timeout_.count() > 0 ? std::min(timeout_, shutdown_limit) : shutdown_limit, ignored,
+                [&](auto handler) { stream_.async_shutdown(handler); });
     stream_.lowest_layer().close(ignored);
   }
 
@@ -120,9 +174,14 @@ class tls_stream final : public server_stream {
       }
     }
     boost::system::error_code ec;
-    stream_.handshake(ssl::stream_base::client, ec);
+    run_bounded(io_, stream_.next_layer(), timeout_, ec,
+                [&](auto handler) { stream_.async_handshake(ssl::stream_base::client, handler); });
     if (!ec) {
       return;
+    }
+    if (ec == asio::error::timed_out) {
+      throw cli_error("TLS handshake with " + s.http_url() + ": no answer within " +
+                      timeout_text(timeout_) + " (--timeout)");
     }
     const long verdict = SSL_get_verify_result(handle);
     if (!s.trust.insecure && verdict != X509_V_OK) {
@@ -136,6 +195,7 @@ class tls_stream final : public server_stream {
   asio::io_context io_;
   ssl::context context_;
   ssl::stream<tcp::socket> stream_;
+  std::chrono::milliseconds timeout_;
 };
 
 }  // namespace

@@ -3,7 +3,9 @@
 # HTTP API (JSON requests and a take download, resumed) and wss:// for the
 # control plane and audio, with the server's certificate trusted through
 # --ca-file or CONTROLROOM_CA_FILE; a certificate nobody vouches for, or one
-# that names another host, refused with a clear message; --insecure.
+# that names another host, refused with a clear message; --insecure. And a
+# server that stops answering: every HTTP step (TLS handshake, reply, the
+# rest of a download) gives up after --timeout with a clear message.
 #
 #   controlroom_cli_tls_test.sh PATH/TO/controlroom PATH/TO/controlroomd SOURCE_DIR
 set -euo pipefail
@@ -97,4 +99,54 @@ size=$(json "$work/takes.json" '[f["size_bytes"] for t in j["takes"] for f in t[
 head -c 1000 "$work/take.opus" >"$work/part.opus"
 "$cr" download "$url" "$file_id" --token "$eng" -o "$work/part.opus" --resume --json >/dev/null
 cmp -s "$work/take.opus" "$work/part.opus" || fail "a resumed download differs"
+# A server that stops answering. The listener reads each request and then
+# says nothing, except to a download, where it sends the headers and the
+# first kilobyte of a 100 kB body and then nothing more; to a TLS
+# ClientHello it never answers.
+python3 - "$work/silent.port" <<'PY' &
+import os, socket, sys, threading
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+s.settimeout(60)  # gone on its own if the test forgets it
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+held = []
+def serve(c):
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data:
+            chunk = c.recv(4096)
+            if not chunk:
+                return
+            data += chunk
+        if b"/audio " in data:
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 1000)
+        c.recv(1)  # until the client goes
+    except OSError:
+        pass
+while True:
+    c, _ = s.accept()
+    held.append(c)
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+cleanup_pids+=($!)
+for _ in $(seq 1 100); do
+  [ -s "$work/silent.port" ] && break
+  sleep 0.05
+done
+silent=127.0.0.1:$(cat "$work/silent.port")
+expect_status 1 timeout 20 "$cr" users list "http://$silent" --token x --timeout 1
+grep -q "no answer from http://$silent within 1 s; --timeout" "$work/err" ||
+  fail "no clear timeout for a silent server: $(cat "$work/err")"
+expect_status 1 timeout 20 env CONTROLROOM_TIMEOUT=0.5 "$cr" users list "https://$silent" --token x
+grep -q "TLS handshake with https://$silent: no answer within 500 ms (--timeout)" "$work/err" ||
+  fail "no clear timeout for a silent TLS handshake: $(cat "$work/err")"
+expect_status 1 timeout 20 "$cr" download "http://$silent" tf1 --token x -o "$work/stalled.opus" --timeout 1
+grep -q "run again with --resume" "$work/err" ||
+  fail "no clear error for a stalled download: $(cat "$work/err")"
+[ "$(stat -c %s "$work/stalled.opus")" = 1000 ] || fail "what arrived before the stall was not kept"
+expect_status 2 "$cr" users list "http://$silent" --token x --timeout -1
+
 echo "controlroom CLI over TLS: ok"

@@ -7,8 +7,12 @@ fail() {
   exit 1
 }
 work=$(mktemp -d)
+cleanup_pids=()  # helpers a test starts (listeners), stopped on exit
 cli_checks_cleanup() {
   live_server_stop
+  if [ ${#cleanup_pids[@]} -gt 0 ]; then
+    kill "${cleanup_pids[@]}" 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cli_checks_cleanup EXIT
