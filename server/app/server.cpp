@@ -13,6 +13,7 @@
 #include "http/api_router.hpp"
 #include "media/media_switch.hpp"
 #include "metrics/server_metrics.hpp"
+#include "net/disk_reads.hpp"
 #include "net/listener.hpp"
 #include "net/net_context.hpp"
 #include "net/udp_relay.hpp"
@@ -94,7 +95,7 @@ struct server::impl {
               cfg.worker_fill),
         svc{cfg, db, writer, rooms, metrics},
         api(db, metrics),
-        net{svc, api, metrics, cfg, nullptr, {}},
+        net{svc, api, metrics, cfg, nullptr, {}, &disk},
         accept(workers, net) {
     net.open.resize(workers.size());
     std::vector<media_switch*> by_worker;
@@ -145,6 +146,9 @@ struct server::impl {
   room_directory rooms;
   services svc;
   api_router api;
+  // After the workers: destroyed first, it joins its threads while the
+  // io_contexts their last completions go to still exist.
+  disk_threads disk{2};
   net_context net;
   std::unique_ptr<boost::asio::ssl::context> tls;
   listener accept;

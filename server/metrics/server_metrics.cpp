@@ -66,6 +66,10 @@ server_metrics::server_metrics(metrics_registry& r)
           "controlroom_connections_moved_total",
           "WebSocket connections handed to the worker that owns the session their upgrade "
           "named (?session=)")),
+      disk_reads_deferred(r.add_counter(
+          "controlroom_disk_reads_deferred_total",
+          "Take-file reads the page cache could not serve, done on a disk thread so that no "
+          "network worker waited for the device")),
       frames_in(r.add_counter("controlroom_ws_frames_received_total",
                               "WebSocket messages received from clients")),
       frames_out(

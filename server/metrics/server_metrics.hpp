@@ -51,6 +51,7 @@ struct server_metrics {
   gauge& connections_open;
   counter& connections_accepted;
   counter& connections_moved;
+  counter& disk_reads_deferred;
   std::array<counter*, static_cast<std::size_t>(close_reason::count_)> connections_closed{};
   counter& frames_in;
   counter& frames_out;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
+#include <memory>
 #include <unistd.h>
 #include <utility>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "http/api_router.hpp"
 #include "metrics/server_metrics.hpp"
 #include "net/connection_limits.hpp"
+#include "net/disk_reads.hpp"
 #include "net/session_hint.hpp"
 #include "net/tls_stream.hpp"
 #include "net/worker_pool.hpp"
@@ -86,7 +88,7 @@ http::response<http::string_body> to_beast(const http_response& r, unsigned vers
 // A file descriptor closed on every way out.
 struct file_handle {
   int fd = -1;
-  explicit file_handle(const std::string& path) : fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
+  explicit file_handle(int opened) : fd(opened) {}
   ~file_handle() {
     if (fd >= 0) {
       ::close(fd);
@@ -96,20 +98,38 @@ struct file_handle {
   file_handle& operator=(const file_handle&) = delete;
 };
 
+// Reads one piece of a take file without the worker waiting for the disk:
+// from the page cache at once, else on a disk thread (net/disk_reads.hpp).
+// The bytes read, or -errno.
+asio::awaitable<ssize_t> read_piece(net_context& ctx, int fd, char* into, std::size_t n, off_t at) {
+  if (const auto cached = read_cached(fd, into, n, at); cached || ctx.disk == nullptr) {
+    co_return cached ? *cached : read_waiting(fd, into, n, at);
+  }
+  ctx.metrics.disk_reads_deferred.inc();
+  co_return co_await ctx.disk->run([fd, into, n, at] { return read_waiting(fd, into, n, at); });
+}
+
 // Sends a response whose body is part of a file (a take download) in
 // pieces, so a long take is never held in memory. A piece the client does
 // not take within idle_timeout ends the download; a slow client that keeps
-// taking is served however long the whole takes. The pieces are read with
-// pread on the worker's thread: a 64 KiB local read is short next to the
-// network write it feeds, and the file is opened before the status goes out,
-// so a file deleted meanwhile still streams whole.
+// taking is served however long the whole takes. The file is opened (on a
+// disk thread: opening may read the disk too) before the status goes out,
+// so a file deleted meanwhile still streams whole; its pieces are read by
+// read_piece.
 template <class Stream>
 asio::awaitable<beast::error_code> write_file_response(Stream& stream, const http_response& r,
                                                        unsigned version, bool keep_alive, bool head,
-                                                       const std::string& server,
-                                                       std::chrono::milliseconds idle_timeout) {
+                                                       net_context& ctx) {
+  const auto& server = ctx.cfg.server_name;
   const auto& part = *r.file;
-  file_handle file(part.path);
+  auto open_file = [path = part.path] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); };
+  int opened = -1;
+  if (ctx.disk != nullptr) {
+    opened = co_await ctx.disk->run(open_file);
+  } else {
+    opened = open_file();
+  }
+  const file_handle file(opened);
   if (file.fd < 0) {
     auto res = to_beast(json_error(500, "internal", "the file could not be opened"), version,
                         keep_alive, head, server);
@@ -133,19 +153,20 @@ asio::awaitable<beast::error_code> write_file_response(Stream& stream, const htt
   while (sent < part.length) {
     const auto want =
         static_cast<std::size_t>(std::min<std::uint64_t>(piece_bytes, part.length - sent));
-    const auto got = ::pread(file.fd, piece.data(), want, static_cast<off_t>(part.offset + sent));
+    const auto got = co_await read_piece(ctx, file.fd, piece.data(), want,
+                                         static_cast<off_t>(part.offset + sent));
     if (got <= 0) {
       // The status is out: all that is left is to cut the response short,
       // which the client sees as a body shorter than Content-Length.
       log::warn(log_subsystem::http, {}, "reading ", part.path, " failed at byte ",
                 part.offset + sent, "; response cut short");
-      co_return beast::error_code(got < 0 ? errno : EIO, beast::system_category());
+      co_return beast::error_code(got < 0 ? static_cast<int>(-got) : EIO, beast::system_category());
     }
     res.body().data = piece.data();
     res.body().size = static_cast<std::size_t>(got);
     sent += static_cast<std::uint64_t>(got);
     res.body().more = sent < part.length;
-    beast::get_lowest_layer(stream).expires_after(idle_timeout);
+    beast::get_lowest_layer(stream).expires_after(ctx.cfg.idle_timeout);
     auto [write_ec, written] =
         co_await http::async_write(stream, serializer, asio::as_tuple(asio::use_awaitable));
     if (write_ec == http::error::need_buffer) {
@@ -296,9 +317,8 @@ asio::awaitable<void> serve_http(Stream stream, net_context& ctx, worker_pool& w
     }
     const bool head = req.method() == http::verb::head;
     if (response.file) {
-      const auto write_ec =
-          co_await write_file_response(stream, response, req.version(), req.keep_alive(), head,
-                                       ctx.cfg.server_name, ctx.cfg.idle_timeout);
+      const auto write_ec = co_await write_file_response(stream, response, req.version(),
+                                                         req.keep_alive(), head, ctx);
       if (write_ec || !req.keep_alive()) {
         break;
       }

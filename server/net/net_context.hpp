@@ -16,6 +16,7 @@ class context;
 namespace controlroom::server {
 
 class api_router;
+class disk_threads;
 class ws_connection;
 struct server_metrics;
 
@@ -28,6 +29,9 @@ struct net_context {
   boost::asio::ssl::context* tls = nullptr;
   /// Open WebSocket connections of each worker, for shutdown.
   std::vector<std::unordered_map<ws_connection*, std::weak_ptr<ws_connection>>> open;
+  /// Where take-file reads that would wait for the disk go; nullptr: they
+  /// are done on the worker.
+  disk_threads* disk = nullptr;
 };
 
 }  // namespace controlroom::server
