@@ -4,6 +4,12 @@
 
 #include "session/session_placement.hpp"
 
+#include <array>
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace controlroom::server {
@@ -59,6 +65,44 @@ TEST(session_placement, a_session_is_placed_once_and_stays_until_released) {
 
 TEST(session_placement, needs_a_worker) {
   EXPECT_THROW(session_placement(0, 1), std::invalid_argument);
+}
+
+// Two workers race to place the same sessions, as two joins posted to
+// different workers do; each worker, like room_directory, loads a session
+// only where claim() says it is and releases only its own. No session is
+// ever loaded on both, and every load returns to zero.
+TEST(session_placement, racing_claims_place_each_session_once) {
+  session_placement p(2, 3);
+  constexpr int sessions = 16;
+  std::array<std::atomic<int>, sessions> loaded_on{};  // bit w: loaded on worker w
+  std::atomic<bool> twice{false};
+  auto worker = [&](std::size_t self) {
+    for (int round = 0; round < 2000; ++round) {
+      const int s = (round * 7 + static_cast<int>(self) * 3) % sessions;
+      const auto id = std::to_string(s);
+      if (p.claim(id, self) != self) {
+        continue;  // placed on the other worker: the join would be forwarded there
+      }
+      const int before = loaded_on[s].fetch_or(1 << self);
+      if ((before & ~(1 << self)) != 0) {
+        twice = true;
+      }
+      p.adjust(self, 2);  // two people join, then leave
+      p.adjust(self, -2);
+      loaded_on[s].fetch_and(~(1 << self));
+      p.release(id, self);
+    }
+  };
+  std::thread a(worker, 0);
+  std::thread b(worker, 1);
+  a.join();
+  b.join();
+  EXPECT_FALSE(twice) << "a session was loaded on both workers at once";
+  EXPECT_EQ(p.load(0), 0);
+  EXPECT_EQ(p.load(1), 0);
+  for (int s = 0; s < sessions; ++s) {
+    EXPECT_EQ(p.find(std::to_string(s)), std::nullopt);
+  }
 }
 
 }  // namespace
