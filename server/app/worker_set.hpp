@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 
 namespace controlroom::server {
 
@@ -18,6 +19,8 @@ class worker_set {
   virtual void post(std::size_t index, std::function<void()> fn) = 0;
   /// True when called on worker `index`'s thread.
   virtual bool on_worker(std::size_t index) const = 0;
+  /// The worker whose thread calls, if it is one of these.
+  virtual std::optional<std::size_t> current() const = 0;
 };
 
 }  // namespace controlroom::server

@@ -9,6 +9,18 @@
 
 namespace controlroom::server {
 
+namespace {
+
+// Which pool's worker this thread is (tests run several servers, and so
+// several pools, in one process).
+struct worker_identity {
+  const worker_pool* pool = nullptr;
+  std::size_t index = 0;
+};
+thread_local worker_identity this_worker;
+
+}  // namespace
+
 worker_pool::worker_pool(std::size_t count) {
   workers_.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
@@ -18,6 +30,13 @@ worker_pool::worker_pool(std::size_t count) {
 
 worker_pool::~worker_pool() {
   stop();
+}
+
+std::optional<std::size_t> worker_pool::current() const {
+  if (this_worker.pool != this) {
+    return std::nullopt;
+  }
+  return this_worker.index;
 }
 
 void worker_pool::post(std::size_t index, std::function<void()> fn) {
@@ -31,7 +50,8 @@ void worker_pool::start(unsigned realtime_priority) {
   auto scheduled = std::make_shared<std::latch>(1);
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     auto& w = *workers_[i];
-    w.thread = std::thread([&w, i, scheduled] {
+    w.thread = std::thread([this, &w, i, scheduled] {
+      this_worker = {this, i};
       scheduled->wait();
       // Handlers catch their own errors; anything escaping is a bug worth
       // logging, and the worker keeps serving its other connections.

@@ -25,6 +25,7 @@ class worker_pool final : public worker_set {
   bool on_worker(std::size_t index) const override {
     return workers_[index]->ioc.get_executor().running_in_this_thread();
   }
+  std::optional<std::size_t> current() const override;
 
   boost::asio::io_context& context(std::size_t index) { return workers_[index]->ioc; }
 

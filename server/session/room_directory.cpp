@@ -23,16 +23,12 @@ room_directory::room_directory(worker_set& workers, live_session::dependencies d
 
 bool room_directory::visit_if_live_here(const std::string& session_id,
                                         const std::function<void(live_session*)>& fn) {
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    if (workers_.on_worker(i)) {
-      if (!sessions_[i].contains(session_id)) {
-        return false;
-      }
-      visit(i, session_id, std::nullopt, fn);
-      return true;
-    }
+  const auto here = workers_.current();
+  if (!here || !sessions_[*here].contains(session_id)) {
+    return false;
   }
-  return false;
+  visit(*here, session_id, std::nullopt, fn);
+  return true;
 }
 
 void room_directory::unload_all(std::chrono::steady_clock::time_point deadline) {

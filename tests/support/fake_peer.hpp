@@ -49,6 +49,7 @@ class inline_workers : public server::worker_set {
   std::size_t size() const override { return n_; }
   void post(std::size_t, std::function<void()> fn) override { fn(); }
   bool on_worker(std::size_t) const override { return false; }  // post() runs it anyway
+  std::optional<std::size_t> current() const override { return std::nullopt; }
 
  private:
   std::size_t n_;
