@@ -95,7 +95,7 @@ struct server::impl {
               cfg.worker_fill),
         svc{cfg, db, writer, rooms, metrics},
         api(db, metrics),
-        net{svc, api, metrics, cfg, nullptr, {}, &disk},
+        net{svc, api, metrics, cfg, nullptr, {}, disk},
         accept(workers, net) {
     net.open.resize(workers.size());
     std::vector<media_switch*> by_worker;

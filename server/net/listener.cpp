@@ -102,11 +102,11 @@ struct file_handle {
 // from the page cache at once, else on a disk thread (net/disk_reads.hpp).
 // The bytes read, or -errno.
 asio::awaitable<ssize_t> read_piece(net_context& ctx, int fd, char* into, std::size_t n, off_t at) {
-  if (const auto cached = read_cached(fd, into, n, at); cached || ctx.disk == nullptr) {
-    co_return cached ? *cached : read_waiting(fd, into, n, at);
+  if (const auto cached = read_cached(fd, into, n, at)) {
+    co_return *cached;
   }
   ctx.metrics.disk_reads_deferred.inc();
-  co_return co_await ctx.disk->run([fd, into, n, at] { return read_waiting(fd, into, n, at); });
+  co_return co_await ctx.disk.run([fd, into, n, at] { return read_waiting(fd, into, n, at); });
 }
 
 // Sends a response whose body is part of a file (a take download) in
@@ -122,14 +122,10 @@ asio::awaitable<beast::error_code> write_file_response(Stream& stream, const htt
                                                        net_context& ctx) {
   const auto& server = ctx.cfg.server_name;
   const auto& part = *r.file;
+  // A named lambda: GCC 12 destroys a temporary's captures twice when the
+  // temporary is made inside a co_await expression.
   auto open_file = [path = part.path] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); };
-  int opened = -1;
-  if (ctx.disk != nullptr) {
-    opened = co_await ctx.disk->run(open_file);
-  } else {
-    opened = open_file();
-  }
-  const file_handle file(opened);
+  const file_handle file(co_await ctx.disk.run(open_file));
   if (file.fd < 0) {
     auto res = to_beast(json_error(500, "internal", "the file could not be opened"), version,
                         keep_alive, head, server);

@@ -29,9 +29,8 @@ struct net_context {
   boost::asio::ssl::context* tls = nullptr;
   /// Open WebSocket connections of each worker, for shutdown.
   std::vector<std::unordered_map<ws_connection*, std::weak_ptr<ws_connection>>> open;
-  /// Where take-file reads that would wait for the disk go; nullptr: they
-  /// are done on the worker.
-  disk_threads* disk = nullptr;
+  /// Where take-file reads that would wait for the disk go.
+  disk_threads& disk;
 };
 
 }  // namespace controlroom::server
