@@ -51,6 +51,10 @@ class peer {
   /// frames already queued (an Error explaining why). Thread-safe. In-memory
   /// peers may ignore it.
   virtual void shutdown(close_reason reason) {}
+  /// This connection carries audio (MediaFrames in or out): it is never
+  /// idle, so its transport may keep what it would otherwise free between
+  /// messages. Called on the peer's thread, once per frame.
+  virtual void carries_media() {}
 
   peer_state& state() { return state_; }
 

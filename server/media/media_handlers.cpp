@@ -213,6 +213,7 @@ void on_media_frame(services& s, const std::shared_ptr<peer>& p, const v1::Clien
     s.metrics.media_dropped(media_drop::wrong_sender).inc();
     return;
   }
+  p->carries_media();
   const auto& session_id = p->state().session_id;
   // The relay works on the session's owner; a connection that named its
   // session in the upgrade is served there too, and its frames go straight

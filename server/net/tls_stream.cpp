@@ -109,7 +109,7 @@ state::state(asio::ip::tcp::socket s, ssl_ctx_st* ctx)
   SSL_set_read_ahead(ssl, 1);
   // A write may end after some records (the rest is the caller's next
   // write); a retried write's buffer may move (it is gathered again); an
-  // idle connection gives its record buffers back.
+  // idle connection gives its record buffers back (until keep_buffers()).
   SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                         SSL_MODE_RELEASE_BUFFERS);
 }
@@ -160,6 +160,14 @@ attempt state::write_record(asio::const_buffer from) {
 
 bool state::has_pending_input() const {
   return SSL_has_pending(ssl) == 1;
+}
+
+void state::keep_buffers() {
+  SSL_clear_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+}
+
+bool state::keeps_buffers() const {
+  return (SSL_get_mode(ssl) & SSL_MODE_RELEASE_BUFFERS) == 0;
 }
 
 void finish_owed(const std::shared_ptr<state>& s, want wait_for) {

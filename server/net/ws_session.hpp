@@ -51,6 +51,7 @@ class ws_session final : public ws_connection,
   void send_media(frame_ptr frame) override;
   void post(std::function<void()> fn) override;
   bool closed() const override { return closed_.load(); }
+  void carries_media() override;
 
   /// Closes with a reason the client can read (going away on shutdown).
   /// Thread-safe.
@@ -82,6 +83,7 @@ class ws_session final : public ws_connection,
   frame_ptr in_flight_;                // the frame being written
   bool writing_ = false;
   bool closing_ = false;
+  bool carries_media_ = false;
   close_reason reason_ = close_reason::peer;
   std::atomic<bool> closed_{false};
 };

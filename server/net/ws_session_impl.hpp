@@ -4,6 +4,7 @@
 // instantiate it. Heavy (Beast, coroutines): keep it out of other files.
 
 #include <type_traits>
+#include <utility>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -179,10 +180,21 @@ void ws_session<Stream>::do_send(frame_ptr frame) {
 }
 
 template <class Stream>
+void ws_session<Stream>::carries_media() {
+  if (std::exchange(carries_media_, true)) {
+    return;
+  }
+  if constexpr (std::is_same_v<Stream, tls_stream>) {
+    ws_.next_layer().keep_buffers();
+  }
+}
+
+template <class Stream>
 void ws_session<Stream>::do_send_media(frame_ptr frame) {
   if (closed_ || closing_) {
     return;
   }
+  carries_media();
   if (!writing_ && queue_.empty() && media_queue_.empty() && write_directly(*frame)) {
     return;
   }

@@ -144,6 +144,26 @@ TEST_F(tls_stream_test, carries_bytes_both_ways_after_the_handshake) {
   EXPECT_EQ(text, "and from the client");
 }
 
+TEST_F(tls_stream_test, a_stream_keeps_its_record_buffers_once_told_it_carries_audio) {
+  handshake();
+  EXPECT_FALSE(server->keeps_buffers()) << "a new stream gives its buffers back when idle";
+  server->keep_buffers();
+  EXPECT_TRUE(server->keeps_buffers());
+  // And it goes on working both ways, several records each.
+  for (int i = 0; i < 3; ++i) {
+    const std::string out = "frame " + std::to_string(i);
+    EXPECT_EQ(server->try_write(asio::buffer(out.data(), 2),
+                                asio::buffer(out.data() + 2, out.size() - 2)),
+              server::tls_stream::write_now::written);
+    EXPECT_EQ(client_read(out.size()), out);
+    client_write("reply " + std::to_string(i));
+    const auto [ec, text] = server_read();
+    EXPECT_FALSE(ec) << ec.message();
+    EXPECT_EQ(text, "reply " + std::to_string(i));
+  }
+  EXPECT_TRUE(server->keeps_buffers());
+}
+
 TEST_F(tls_stream_test, gathers_a_frame_header_and_its_payload_into_one_write) {
   handshake();
   const std::string header = "HDR:";

@@ -24,6 +24,7 @@ class fake_peer : public server::peer {
   void post(std::function<void()> fn) override { fn(); }
   bool closed() const override { return is_closed; }
   void shutdown(server::close_reason reason) override { shut_down_for = reason; }
+  void carries_media() override { ++media_hints; }
 
   /// Everything sent so far, parsed.
   std::vector<server::v1::ServerEnvelope> envelopes() const {
@@ -38,6 +39,7 @@ class fake_peer : public server::peer {
   std::vector<server::frame_ptr> sent;
   bool is_closed = false;
   std::optional<server::close_reason> shut_down_for;
+  int media_hints = 0;  // carries_media() calls
 
  private:
   std::string id_;

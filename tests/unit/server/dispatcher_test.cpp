@@ -161,6 +161,19 @@ TEST_F(authenticated_dispatcher_test, create_session_validates_before_the_databa
   EXPECT_EQ(db.queue_depth(), 0u);
 }
 
+TEST_F(authenticated_dispatcher_test,
+       a_media_frame_in_a_session_tells_the_connection_it_carries_audio) {
+  v1::ClientEnvelope media;
+  media.mutable_media_frame()->set_datagram(std::string(40, '\0'));
+  send(media);
+  EXPECT_EQ(peer->media_hints, 0) << "dropped before a session: not a media connection yet";
+  peer->state().session_id = "33333333-3333-3333-3333-333333333333";
+  send(media);
+  send(media);
+  EXPECT_EQ(peer->media_hints, 2);
+  EXPECT_TRUE(peer->sent.empty()) << "media is never answered";
+}
+
 TEST_F(authenticated_dispatcher_test, join_and_leave_check_their_preconditions) {
   v1::ClientEnvelope join;
   join.set_request_id(2);
