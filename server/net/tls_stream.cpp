@@ -163,11 +163,13 @@ bool state::has_pending_input() const {
 }
 
 void state::keep_buffers() {
-  SSL_clear_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+  if (ssl != nullptr) {  // null once released to another stream
+    SSL_clear_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+  }
 }
 
 bool state::keeps_buffers() const {
-  return (SSL_get_mode(ssl) & SSL_MODE_RELEASE_BUFFERS) == 0;
+  return ssl != nullptr && (SSL_get_mode(ssl) & SSL_MODE_RELEASE_BUFFERS) == 0;
 }
 
 void finish_owed(const std::shared_ptr<state>& s, want wait_for) {
