@@ -60,6 +60,10 @@ server_metrics::server_metrics(metrics_registry& r)
     : registry(r),
       connections_open(
           r.add_gauge("controlroom_connections_open", "Open WebSocket control-plane connections")),
+      tls_buffers_kept(r.add_gauge(
+          "controlroom_tls_buffers_kept",
+          "TLS connections keeping their record buffers (about 34 KiB each): those carrying "
+          "audio over the WebSocket fallback")),
       connections_accepted(
           r.add_counter("controlroom_connections_accepted_total", "TCP connections accepted")),
       connections_moved(r.add_counter(

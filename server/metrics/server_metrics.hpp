@@ -49,6 +49,7 @@ struct server_metrics {
 
   metrics_registry& registry;
   gauge& connections_open;
+  gauge& tls_buffers_kept;
   counter& connections_accepted;
   counter& connections_moved;
   counter& disk_reads_deferred;

@@ -181,11 +181,12 @@ void ws_session<Stream>::do_send(frame_ptr frame) {
 
 template <class Stream>
 void ws_session<Stream>::carries_media() {
-  if (std::exchange(carries_media_, true)) {
+  if (closed_ || std::exchange(carries_media_, true)) {
     return;
   }
   if constexpr (std::is_same_v<Stream, tls_stream>) {
     ws_.next_layer().keep_buffers();
+    ctx_.metrics.tls_buffers_kept.add(1);
   }
 }
 
@@ -304,6 +305,9 @@ void ws_session<Stream>::finish(close_reason reason) {
   ctx_.open[worker_].erase(this);
   place_.release();
   ctx_.metrics.connections_open.add(-1);
+  if (std::is_same_v<Stream, tls_stream> && carries_media_) {
+    ctx_.metrics.tls_buffers_kept.add(-1);  // freed with the stream
+  }
   ctx_.metrics.closed(reason).inc();
   peer_closed(ctx_.svc, shared_from_this());
 }

@@ -44,6 +44,7 @@ TEST(metrics_exposition, the_scrape_is_valid_and_complete) {
       {"controlroom_sessions_live", "gauge"},
       {"controlroom_participants", "gauge"},
       {"controlroom_connections_open", "gauge"},
+      {"controlroom_tls_buffers_kept", "gauge"},
       {"controlroom_media_packets_received_total", "counter"},
       {"controlroom_media_packets_forwarded_total", "counter"},
       {"controlroom_media_bytes_received_total", "counter"},

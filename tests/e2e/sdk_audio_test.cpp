@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 
 #include "audio_e2e.hpp"
+#include "metrics/registry.hpp"
+#include "prometheus_text.hpp"
 
 namespace controlroom::testing {
 namespace {
@@ -125,6 +127,47 @@ class sdk_audio_tls_e2e : public sdk_audio_e2e {
 
 TEST_F(sdk_audio_tls_e2e, music_reaches_the_producer_over_the_forced_websocket_on_wss) {
   expect_studio_quality(program_over_forced_websocket("websocket over wss"));
+}
+
+// A wss:// connection that carries audio, in or out, keeps its TLS record
+// buffers instead of allocating them for every record; one that only talks
+// control does not; they are given back when the connection closes.
+TEST_F(sdk_audio_tls_e2e, connections_carrying_audio_keep_their_tls_buffers_until_they_close) {
+  const auto buffers_kept = [this] {
+    const auto families = parse_prometheus(server.instance().metrics().render());
+    const auto it = families.find("controlroom_tls_buffers_kept");
+    EXPECT_NE(it, families.end());
+    return it == families.end() || it->second.samples.empty() ? -1.0
+                                                              : it->second.samples.front().value;
+  };
+  auto watcher = connect(bob);  // in the session, control only
+  auto presence = std::make_shared<event_log<presence_event>>();
+  watcher.sdk->on_presence([presence](const presence_event& e) { presence->push(e); });
+  ASSERT_TRUE(watcher.sdk->join(session_id));
+  EXPECT_EQ(buffers_kept(), 0.0);
+  {
+    media_options options;
+    options.transport = media_transport::websocket;
+    auto eng = joined_with_media(ada, options);
+    auto prod = joined_with_media(bob, options);
+    auto publisher = eng.sdk->publish(stream_kind::program, encoder_options::music());
+    ASSERT_TRUE(publisher) << publisher.message();
+    auto stream = prod.wait_stream(stream_kind::program);
+    ASSERT_TRUE(stream);
+    std::vector<std::chrono::steady_clock::time_point> sent_at;
+    play_and_listen(publisher.value(), stream, mt::music_signal(48'000 / 2), 2, sent_at);
+    ASSERT_GT(stream.stats().received, 0u) << "audio crossed the server";
+    EXPECT_EQ(buffers_kept(), 2.0) << "the publisher's connection and the listener's";
+    eng.sdk->close();
+    prod.sdk->close();
+  }
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(presence->wait_for([](const presence_event& e) {
+      return e.what == presence_event::change::left;
+    })) << "departure "
+        << i;
+  }
+  EXPECT_EQ(buffers_kept(), 0.0) << "given back with the connections";
 }
 
 TEST_F(sdk_audio_e2e, falls_back_to_the_websocket_when_udp_is_black_holed) {
